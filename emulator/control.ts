@@ -1,0 +1,83 @@
+import type { Emulator } from "./emulator";
+import type { FaultRule, RateLimit } from "./faults";
+import type { ApiResponse } from "./http";
+
+const bad = (message: string): ApiResponse => ({ status: 400, body: { error: message } });
+
+function parse(raw: string): unknown {
+  return raw ? JSON.parse(raw) : {};
+}
+
+/**
+ * The /__emulator/ surface (contract section 7): not Commvault, only for tests and demos.
+ *   POST   reset                      seed users, no tokens, real time, no faults, empty log
+ *   GET    clock / POST clock         {now} | {advance: seconds}
+ *   GET    faults / POST faults       a rule or {rules:[...]} / DELETE faults
+ *   GET    requests / DELETE requests the request log
+ *   GET    store                      the raw store, secrets included
+ *   GET    variants / POST variants   {errorsAsHttp200?, tokenTypeAsNames?, omitAllowedIPsInList?}
+ *   POST   rate-limit / DELETE        {limit, periodSeconds}
+ */
+export function control(emu: Emulator, method: string, path: string, _q: URLSearchParams, raw: string): ApiResponse {
+  let body: Record<string, unknown>;
+  try {
+    body = parse(raw) as Record<string, unknown>;
+  } catch {
+    return bad("body is not JSON");
+  }
+  const what = path.replace(/^\/__emulator\/?/, "");
+  const key = `${method} ${what}`;
+  switch (key) {
+    case "POST reset":
+      emu.reset();
+      return { status: 200, body: { ok: true } };
+    case "GET clock":
+      return { status: 200, body: { now: emu.clock.now() } };
+    case "POST clock":
+      if (typeof body.now === "number") emu.clock.set(body.now);
+      else if (typeof body.advance === "number") emu.clock.advance(body.advance);
+      else return bad("send {now: epochSeconds} or {advance: seconds}");
+      return { status: 200, body: { now: emu.clock.now() } };
+    case "GET faults":
+      return { status: 200, body: { rules: emu.faults.rules } };
+    case "POST faults": {
+      const rules = (Array.isArray(body.rules) ? body.rules : [body]) as FaultRule[];
+      try {
+        rules.forEach((r) => emu.faults.add(r));
+      } catch (e) {
+        return bad((e as Error).message);
+      }
+      return { status: 200, body: { rules: emu.faults.rules } };
+    }
+    case "DELETE faults":
+      emu.faults.clear();
+      return { status: 200, body: { rules: [] } };
+    case "GET requests":
+      return { status: 200, body: { requests: emu.log } };
+    case "DELETE requests":
+      emu.log.length = 0;
+      return { status: 200, body: { requests: [] } };
+    case "GET store":
+      return { status: 200, body: emu.store.data };
+    case "GET variants":
+      return { status: 200, body: emu.variants };
+    case "POST variants":
+      for (const k of Object.keys(emu.variants) as (keyof typeof emu.variants)[]) {
+        if (typeof body[k] === "boolean") emu.variants[k] = body[k] as boolean;
+      }
+      return { status: 200, body: emu.variants };
+    case "POST rate-limit": {
+      const { limit, periodSeconds } = body as Partial<RateLimit>;
+      if (!(Number.isInteger(limit) && Number.isInteger(periodSeconds) && limit! > 0 && periodSeconds! > 0)) {
+        return bad("send {limit: n > 0, periodSeconds: n > 0}");
+      }
+      emu.limiter.set({ limit: limit!, periodSeconds: periodSeconds! });
+      return { status: 200, body: emu.limiter.config };
+    }
+    case "DELETE rate-limit":
+      emu.limiter.set(undefined);
+      return { status: 200, body: {} };
+    default:
+      return { status: 404, body: { error: `no control route ${key}` } };
+  }
+}

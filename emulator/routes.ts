@@ -1,0 +1,49 @@
+import { authenticate, login, logout, type Caller } from "./auth";
+import { ERRORS } from "./contract";
+import { fail, type ApiRequest, type ApiResponse, type Envelope } from "./http";
+import { createToken, deleteToken, listTokens, modifyToken, renewToken, type Context } from "./tokens";
+import { listUsers, whoAmI } from "./users";
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Absent: the call needs no Authtoken (login, renew). */
+  handle: (ctx: Context, caller: Caller | undefined, req: ApiRequest, id: string) => ApiResponse;
+  authenticated: boolean;
+  /** Where the section-6 variant may turn this call's application errors into HTTP 200. */
+  appErrors?: Envelope;
+}
+
+const routes: Route[] = [
+  { method: "POST", pattern: /^\/login$/, authenticated: false, handle: (c, _u, r) => login(c.store, c.clock, r) },
+  { method: "POST", pattern: /^\/logout$/, authenticated: true, handle: (c, u) => logout(c.store, u!) },
+  { method: "GET", pattern: /^\/user$/, authenticated: true, handle: (c) => listUsers(c.store) },
+  { method: "GET", pattern: /^\/v2\/whoami$/, authenticated: true, handle: (_c, u) => whoAmI(u!) },
+  { method: "POST", pattern: /^\/v4\/accesstoken\/renew$/, authenticated: false, handle: (c, _u, r) => renewToken(c, r) },
+  { method: "POST", pattern: /^\/v4\/accesstoken$/, authenticated: true, appErrors: "nested", handle: (c, u, r) => createToken(c, u!, r) },
+  { method: "GET", pattern: /^\/v4\/accesstoken$/, authenticated: true, appErrors: "nested", handle: (c, u, r) => listTokens(c, u!, r) },
+  { method: "PUT", pattern: /^\/v4\/accesstoken\/([^/]+)$/, authenticated: true, appErrors: "nested", handle: (c, u, r, id) => modifyToken(c, u!, r, id) },
+  { method: "DELETE", pattern: /^\/v4\/accesstoken\/([^/]+)$/, authenticated: true, appErrors: "flat", handle: (c, u, _r, id) => deleteToken(c, u!, id) },
+];
+
+export interface Dispatch {
+  response: ApiResponse;
+  route?: Route;
+  caller?: Caller;
+}
+
+/** Authenticates (unless the route is open), then runs the handler. Throws ApiFailure. */
+export function dispatch(ctx: Context, req: ApiRequest): Dispatch {
+  const route = routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+  const open = route && !route.authenticated;
+  // Unknown paths still authenticate first, as a real server does: a Custom token calling
+  // outside its endpoints is refused before the path is looked up.
+  const caller = open ? undefined : authenticate(ctx.store, ctx.clock, req);
+  if (!route) throw fail.of(404, ERRORS.noRoute);
+  const id = route.pattern.exec(req.path)?.[1] ?? "";
+  return { response: route.handle(ctx, caller, req, id), route, caller };
+}
+
+export function routeFor(req: ApiRequest): Route | undefined {
+  return routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+}
