@@ -1,0 +1,35 @@
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import { RawApi } from "./raw-api";
+
+export const ADMIN = { username: "admin", password: "admin-password", userId: 1 };
+export const ALICE = { username: "alice", password: "alice-password", userId: 11 };
+export const SVC_BACKUP = 21;
+export const SVC_REPORTING = 22;
+
+export interface Harness {
+  running: RunningEmulator;
+  api: RawApi;
+  admin: string;
+  alice: string;
+}
+
+/** Starts an emulator for a describe block, with fresh sessions for admin and alice before each test. */
+export function useEmulator(options: EmulatorOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    h.running = await startEmulator({ control: true, ...options });
+    h.api = new RawApi(h.running.url);
+  });
+  beforeEach(async () => {
+    h.running.emulator.reset();
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    h.alice = await h.api.login(ALICE.username, ALICE.password);
+  });
+  afterAll(async () => {
+    await h.running?.close();
+  });
+  return h;
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+export const DAY = 86_400;
