@@ -22,8 +22,8 @@ export function useEmulator(options: EmulatorOptions = {}): Harness {
   });
   beforeEach(async () => {
     h.running.emulator.reset();
-    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
-    h.alice = await h.api.login(ALICE.username, ALICE.password);
+    h.admin = await h.api.login(ADMIN.username, options.passwords?.admin ?? ADMIN.password);
+    h.alice = await h.api.login(ALICE.username, options.passwords?.alice ?? ALICE.password);
   });
   afterAll(async () => {
     await h.running?.close();
