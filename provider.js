@@ -1,0 +1,5 @@
+"use strict";
+// The provider object the AccessToken resource serializes by reference. This file's path is part
+// of the package's contract: state written by every version holds `require("<package>/provider.js")`,
+// so destroy and refresh always run the installed code. Do not move or rename it.
+module.exports = require("./dist/provider/index.js").provider;

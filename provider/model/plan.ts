@@ -1,0 +1,86 @@
+import type { AccessTokenInputs } from "./inputs";
+import { TOKEN_TYPE, isFixedScope, scopeChangeAllowed } from "./scope";
+import type { AccessTokenState } from "./state";
+import { parseRfc3339 } from "./time";
+import { isUnknown } from "./unknown";
+
+/** The body of one PUT /V4/AccessToken/<id>: only what changed. */
+export interface ModifyPatch {
+  tokenName?: string;
+  tokenType?: number;
+  renewableUntilTimestamp?: number;
+  tokenExpiryTimestamp?: number;
+  apiEndpoints?: string[];
+  allowedIPs?: string[];
+}
+
+export type Plan =
+  | { action: "none" }
+  | { action: "update"; patch: ModifyPatch; changed: (keyof AccessTokenInputs)[] }
+  | { action: "replace"; replaces: (keyof AccessTokenInputs)[]; deleteBeforeReplace: boolean; changed: (keyof AccessTokenInputs)[] };
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+  (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
+
+const sameName = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
+
+/**
+ * Pure: from the state and the new (checked) inputs to what must happen. `callerName` is the
+ * configured user, which owns a token whose inputs name no owner.
+ */
+export function planChange(olds: AccessTokenState, news: AccessTokenInputs, callerName?: string): Plan {
+  const replaces: (keyof AccessTokenInputs)[] = [];
+  const changed: (keyof AccessTokenInputs)[] = [];
+  const patch: ModifyPatch = {};
+  const unknown = (v: unknown) => isUnknown(v);
+
+  // Owner: Commvault cannot move a token to another user.
+  if (news.userId !== undefined) {
+    if (unknown(news.userId) || news.userId !== olds.userId) replaces.push("userId");
+  } else if (news.userName !== undefined) {
+    if (unknown(news.userName) || !sameName(news.userName, olds.userName)) replaces.push("userName");
+  } else if (callerName && olds.userName && !sameName(callerName, olds.userName)) {
+    replaces.push("userId");
+  }
+
+  if (unknown(news.scope)) {
+    replaces.push("scope");
+  } else if (news.scope !== olds.scope) {
+    changed.push("scope");
+    if (scopeChangeAllowed(olds.scope, news.scope)) patch.tokenType = TOKEN_TYPE[news.scope];
+    else replaces.push("scope");
+  }
+
+  if (unknown(news.name) || news.name !== olds.name) {
+    changed.push("name");
+    patch.tokenName = news.name;
+  }
+
+  // Lifetime: left out means "the server's default", which never asks for a change.
+  const field = !unknown(news.scope) && isFixedScope(news.scope) ? "expiresAt" : "renewableUntil";
+  const wanted = news[field];
+  if (wanted !== undefined && (unknown(wanted) || parseRfc3339(wanted) !== parseRfc3339(olds[field] ?? ""))) {
+    changed.push(field);
+    const seconds = parseRfc3339(wanted);
+    if (seconds !== undefined) patch[field === "expiresAt" ? "tokenExpiryTimestamp" : "renewableUntilTimestamp"] = seconds;
+  }
+
+  if (news.scope === "Custom" && (unknown(news.apiEndpoints) || olds.scope !== "Custom" || !sameList(news.apiEndpoints, olds.apiEndpoints))) {
+    changed.push("apiEndpoints");
+    if (!unknown(news.apiEndpoints)) patch.apiEndpoints = news.apiEndpoints ?? [];
+  }
+
+  if (news.ipAllowlist !== undefined && (unknown(news.ipAllowlist) || !sameList(news.ipAllowlist, olds.ipAllowlist))) {
+    changed.push("ipAllowlist");
+    if (!unknown(news.ipAllowlist)) patch.allowedIPs = news.ipAllowlist;
+  }
+
+  if (replaces.length) {
+    const sameOwner = !replaces.includes("userId") && !replaces.includes("userName");
+    // Names are unique per user: keeping the name means the old token must go first.
+    const deleteBeforeReplace = sameOwner && !unknown(news.name) && sameName(news.name, olds.name);
+    return { action: "replace", replaces, deleteBeforeReplace, changed: [...new Set([...changed, ...replaces])] };
+  }
+  if (changed.length === 0) return { action: "none" };
+  return { action: "update", patch, changed };
+}

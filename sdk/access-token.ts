@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where a token may be used. Scope changes in place only among All, Custom and Hyperscale. */
+export type AccessTokenScope = "All" | "Custom" | "Hyperscale" | "MicrosoftSCIM" | "OneTouchRecovery";
+
+export interface AccessTokenArgs {
+  /** The token's display name: 1 to 255 characters, unique per owner (case-insensitively). */
+  name: pulumi.Input<string>;
+  /** Default "All". MicrosoftSCIM and OneTouchRecovery can never change scope. */
+  scope?: pulumi.Input<AccessTokenScope>;
+  /** API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise. */
+  apiEndpoints?: pulumi.Input<pulumi.Input<string>[]>;
+  /** RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days. */
+  renewableUntil?: pulumi.Input<string>;
+  /** RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days). */
+  expiresAt?: pulumi.Input<string>;
+  /** IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. */
+  ipAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens. */
+  userId?: pulumi.Input<number>;
+  /** The owner's user name, instead of userId. */
+  userName?: pulumi.Input<string>;
+  /** Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false. */
+  replaceOnForbiddenScopeChange?: pulumi.Input<boolean>;
+}
+
+/**
+ * The provider object, loaded by package name so that what the engine stores in state is a
+ * tiny `require(...)` of the installed package rather than a copy of its code. Loaded lazily,
+ * at construction, so that importing this SDK costs nothing and needs no build of the provider.
+ */
+function providerObject(): pulumi.dynamic.ResourceProvider {
+  return require("pulumi-commvault-tokens/provider") as pulumi.dynamic.ResourceProvider;
+}
+
+const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
+
+/**
+ * A Commvault REST API access token.
+ *
+ * ```ts
+ * const ci = new AccessToken("ci", { name: "ci-pipeline", userName: "svc-backup", ipAllowlist: ["10.0.0.0/8"] });
+ * export const secret = ci.accessToken; // a secret Output
+ * ```
+ */
+export class AccessToken extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly scope: pulumi.Output<AccessTokenScope>;
+  declare public readonly apiEndpoints: pulumi.Output<string[] | undefined>;
+  /** The effective renewable-until (All, Custom, Hyperscale), normalised to UTC. */
+  declare public readonly renewableUntil: pulumi.Output<string | undefined>;
+  /** The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC. */
+  declare public readonly expiresAt: pulumi.Output<string | undefined>;
+  /** The allow list in canonical form: sorted, de-duplicated, CIDR host bits cleared. */
+  declare public readonly ipAllowlist: pulumi.Output<string[]>;
+  declare public readonly replaceOnForbiddenScopeChange: pulumi.Output<boolean>;
+  /** Commvault's accessTokenId. */
+  declare public readonly tokenId: pulumi.Output<number>;
+  /** The owner's user id, resolved. */
+  declare public readonly userId: pulumi.Output<number>;
+  /** The owner's user name, resolved. */
+  declare public readonly userName: pulumi.Output<string | undefined>;
+  /** The token secret. Always a secret Output. */
+  declare public readonly accessToken: pulumi.Output<string>;
+  /** The refresh token (All, Custom, Hyperscale). Always a secret Output. */
+  declare public readonly refreshToken: pulumi.Output<string | undefined>;
+  declare public readonly createdAt: pulumi.Output<string>;
+  declare public readonly accessTokenExpiresAt: pulumi.Output<string | undefined>;
+  declare public readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      ...args,
+      // Outputs are declared so that the SDK creates their resolvers.
+      tokenId: undefined,
+      userId: args.userId,
+      userName: args.userName,
+      accessToken: undefined,
+      refreshToken: undefined,
+      createdAt: undefined,
+      accessTokenExpiresAt: undefined,
+      refreshTokenExpiresAt: undefined,
+    };
+    super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
+  }
+}

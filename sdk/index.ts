@@ -1,0 +1,1 @@
+export { AccessToken, type AccessTokenArgs, type AccessTokenScope } from "./access-token";
