@@ -1,0 +1,117 @@
+import type { AccessTokenInputs } from "../../provider/model/inputs";
+import { planChange } from "../../provider/model/plan";
+import { SCOPES, forbiddenScopeChangeMessage, type Scope } from "../../provider/model/scope";
+import type { AccessTokenState } from "../../provider/model/state";
+import { checkInputs } from "../../provider/model/inputs";
+
+const TYPE: Record<Scope, number> = { All: 2, Custom: 3, Hyperscale: 5, MicrosoftSCIM: 1, OneTouchRecovery: 4 };
+const FIXED = new Set<Scope>(["MicrosoftSCIM", "OneTouchRecovery"]);
+
+function state(scope: Scope, over: Partial<AccessTokenState> = {}): AccessTokenState {
+  return {
+    name: "ci",
+    scope,
+    apiEndpoints: scope === "Custom" ? ["/client"] : undefined,
+    renewableUntil: FIXED.has(scope) ? undefined : "2027-03-01T00:00:00Z",
+    expiresAt: FIXED.has(scope) ? "2027-01-10T00:00:00Z" : undefined,
+    ipAllowlist: ["10.0.0.0/8"],
+    replaceOnForbiddenScopeChange: false,
+    tokenId: 104,
+    userId: 21,
+    userName: "svc-backup",
+    ...over,
+  };
+}
+
+function inputs(scope: Scope, over: Partial<AccessTokenInputs> = {}): AccessTokenInputs {
+  const { tokenId: _t, userId: _u, userName: _n, ...rest } = state(scope);
+  return { ...rest, userName: "svc-backup", ...over } as AccessTokenInputs;
+}
+
+describe("plan: all 25 scope pairs", () => {
+  const pairs = SCOPES.flatMap((from) => SCOPES.map((to) => [from, to] as const));
+  test.each(pairs)("%s -> %s", (from, to) => {
+    const news = inputs(to, {
+      renewableUntil: FIXED.has(to) ? undefined : state(from).renewableUntil ?? "2027-03-01T00:00:00Z",
+      expiresAt: FIXED.has(to) ? state(from).expiresAt ?? "2027-01-10T00:00:00Z" : undefined,
+      apiEndpoints: to === "Custom" ? ["/client"] : undefined,
+    });
+    const plan = planChange(state(from), news);
+    if (from === to) {
+      expect(plan).toEqual({ action: "none" });
+    } else if (!FIXED.has(from) && !FIXED.has(to)) {
+      expect(plan.action).toBe("update");
+      if (plan.action !== "update") return;
+      const expected: Record<string, unknown> = { tokenType: TYPE[to] };
+      if (to === "Custom") expected.apiEndpoints = ["/client"];
+      expect(plan.patch).toEqual(expected);
+    } else {
+      // Refused in check without the opt-in; with it, a replacement that keeps the name deletes first.
+      expect(plan).toMatchObject({ action: "replace", replaces: ["scope"], deleteBeforeReplace: true });
+      const refusal = checkInputs({ ...news, scope: from }, { ...news, scope: to }, 0).failures.find((f) => f.property === "scope");
+      expect(refusal?.reason).toBe(forbiddenScopeChangeMessage(from, to));
+      const optedIn = checkInputs({ ...news, scope: from }, { ...news, scope: to, replaceOnForbiddenScopeChange: true }, 0);
+      expect(optedIn.failures.filter((f) => f.property === "scope")).toEqual([]);
+    }
+  });
+});
+
+describe("plan: each field change maps to its exact PUT body", () => {
+  test.each<[string, Scope, Partial<AccessTokenInputs>, Record<string, unknown>]>([
+    ["rename", "All", { name: "ci-2" }, { tokenName: "ci-2" }],
+    ["rename changing only case", "All", { name: "CI" }, { tokenName: "CI" }],
+    ["extend renewable-until", "All", { renewableUntil: "2027-06-01T00:00:00Z" }, { renewableUntilTimestamp: Date.UTC(2027, 5, 1) / 1000 }],
+    ["extend a SCIM expiry", "MicrosoftSCIM", { expiresAt: "2027-02-01T00:00:00Z" }, { tokenExpiryTimestamp: Date.UTC(2027, 1, 1) / 1000 }],
+    ["new allow list", "All", { ipAllowlist: ["192.0.2.0/24"] }, { allowedIPs: ["192.0.2.0/24"] }],
+    ["empty allow list", "All", { ipAllowlist: [] }, { allowedIPs: [] }],
+    ["new endpoints", "Custom", { apiEndpoints: ["/client", "/plan"] }, { apiEndpoints: ["/client", "/plan"] }],
+    ["Custom to Hyperscale", "Custom", { scope: "Hyperscale", apiEndpoints: undefined }, { tokenType: 5 }],
+    ["rename and re-allow-list at once", "Hyperscale", { name: "n", ipAllowlist: [] }, { tokenName: "n", allowedIPs: [] }],
+  ])("%s", (_what, scope, change, body) => {
+    const plan = planChange(state(scope), inputs(scope, change));
+    expect(plan.action).toBe("update");
+    if (plan.action === "update") expect(plan.patch).toEqual(body);
+  });
+
+  test("a left-out lifetime keeps the server's value: no change", () => {
+    expect(planChange(state("All"), inputs("All", { renewableUntil: undefined }))).toEqual({ action: "none" });
+  });
+
+  test("the same instant written in another offset is no change", () => {
+    expect(planChange(state("All"), inputs("All", { renewableUntil: "2027-03-01T01:00:00+01:00" }))).toEqual({ action: "none" });
+  });
+
+  test("the opt-in flag alone makes no change", () => {
+    expect(planChange(state("All"), inputs("All", { replaceOnForbiddenScopeChange: true }))).toEqual({ action: "none" });
+  });
+});
+
+describe("plan: owner and replacement order", () => {
+  test("a new owner replaces, creating first since the names cannot clash", () => {
+    expect(planChange(state("All"), inputs("All", { userName: "svc-reporting" }))).toMatchObject({ action: "replace", replaces: ["userName"], deleteBeforeReplace: false });
+    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 22 }))).toMatchObject({ action: "replace", replaces: ["userId"] });
+  });
+
+  test("the same owner by id or by name, in any case, is no change", () => {
+    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 21 }))).toEqual({ action: "none" });
+    expect(planChange(state("All"), inputs("All", { userName: "SVC-Backup" }))).toEqual({ action: "none" });
+  });
+
+  test("no owner named means the logged-in user", () => {
+    const mine = state("All", { userId: 1, userName: "admin" });
+    expect(planChange(mine, inputs("All", { userName: undefined }), "admin")).toEqual({ action: "none" });
+    expect(planChange(mine, inputs("All", { userName: undefined }), "alice")).toMatchObject({ action: "replace" });
+  });
+
+  test("a forbidden scope change with a new name creates first", () => {
+    const plan = planChange(state("All"), inputs("MicrosoftSCIM", { name: "ci-scim", renewableUntil: undefined, expiresAt: "2027-01-10T00:00:00Z", replaceOnForbiddenScopeChange: true }));
+    expect(plan).toMatchObject({ action: "replace", deleteBeforeReplace: false });
+  });
+
+  test("values unknown during preview count as changes, never as no-ops", () => {
+    const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect(planChange(state("All"), inputs("All", { name: U })).action).toBe("update");
+    expect(planChange(state("All"), inputs("All", { ipAllowlist: U as unknown as string[] })).action).toBe("update");
+    expect(planChange(state("All"), inputs("All", { userName: U })).action).toBe("replace");
+  });
+});
