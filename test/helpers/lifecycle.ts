@@ -1,0 +1,50 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { provider } from "../../provider/lifecycle";
+
+/** What the engine would keep for one resource between runs. */
+export interface Deployed {
+  id: string;
+  inputs: Record<string, unknown>;
+  outs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export async function configure(values: Record<string, string>): Promise<void> {
+  await provider.configure!({ config: { get: (k: string) => values[k], require: (k: string) => values[k]! } } as unknown as dynamic.ConfigureRequest);
+}
+
+export class CheckFailed extends Error {
+  constructor(readonly failures: dynamic.CheckFailure[]) {
+    super(failures.map((f) => `${f.property}: ${f.reason}`).join("\n"));
+  }
+}
+
+/**
+ * One `pulumi up` of one resource, the way the engine sequences the provider's methods:
+ * check, then create; or diff, then update or a replacement in the order diff asked for.
+ */
+export async function up(news: Record<string, unknown>, prior?: Deployed): Promise<Deployed & { action: string }> {
+  const checked = await provider.check!(prior?.inputs ?? {}, news);
+  if (checked.failures?.length) throw new CheckFailed(checked.failures);
+  const inputs = checked.inputs as Record<string, unknown>;
+  if (!prior) {
+    const c = await provider.create(inputs);
+    return { id: c.id, inputs, outs: c.outs, action: "create" };
+  }
+  const d = await provider.diff!(prior.id, prior.outs, inputs);
+  if (!d.changes) return { ...prior, inputs, action: "same" };
+  if (d.replaces?.length) {
+    if (d.deleteBeforeReplace) await provider.delete!(prior.id, prior.outs);
+    const c = await provider.create(inputs);
+    if (!d.deleteBeforeReplace) await provider.delete!(prior.id, prior.outs);
+    return { id: c.id, inputs, outs: c.outs, action: d.deleteBeforeReplace ? "delete-replace" : "create-replace" };
+  }
+  const u = await provider.update!(prior.id, prior.outs, inputs);
+  return { id: prior.id, inputs, outs: u.outs!, action: "update" };
+}
+
+export async function refresh(d: Deployed): Promise<Deployed | undefined> {
+  const r = await provider.read!(d.id, d.outs);
+  return r.id ? { id: r.id, inputs: d.inputs, outs: r.props } : undefined;
+}
+
+export { provider };

@@ -1,0 +1,188 @@
+import { ADMIN, ALICE, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
+
+const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+describe("provider lifecycle against the emulator", () => {
+  const h = useEmulator();
+  const asAdmin = () => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+  const writes = () => h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login").map((e) => `${e.method} ${e.path}`);
+  const tokens = async (userId: number) =>
+    (await h.api.call("GET", `/V4/AccessToken?userId=${userId}`, { token: h.admin })).body.tokens as { accessTokenId: number; tokenName: string }[];
+  beforeEach(asAdmin);
+
+  test.each([
+    ["All", {}],
+    ["Custom", { apiEndpoints: ["/client"] }],
+    ["Hyperscale", {}],
+    ["MicrosoftSCIM", { expiresAt: iso(Math.floor(Date.now() / 1000) + 20 * DAY) }],
+    ["OneTouchRecovery", {}],
+  ])("creates a %s token with its secrets, lifetime and id <userId>:<tokenId>", async (scope, extra) => {
+    const d = await up({ name: `t-${scope}`, scope, ...extra });
+    expect(d.id).toBe(`${ADMIN.userId}:${d.outs.tokenId}`);
+    expect(d.outs).toMatchObject({ name: `t-${scope}`, scope, userId: ADMIN.userId, userName: "admin", ipAllowlist: [] });
+    expect(d.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+    const fixed = scope === "MicrosoftSCIM" || scope === "OneTouchRecovery";
+    expect(d.outs.refreshToken === undefined).toBe(fixed);
+    expect(fixed ? d.outs.expiresAt : d.outs.renewableUntil).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect((await tokens(ADMIN.userId)).map((t) => t.tokenName)).toEqual([`t-${scope}`]);
+  });
+
+  test("rename, extend and re-allow-list in place: one PUT with only those fields, id unchanged", async () => {
+    const d0 = await up({ name: "ci", userName: "svc-backup", ipAllowlist: ["10.0.0.1"] });
+    h.running.emulator.log.length = 0;
+    const until = iso(Math.floor(Date.now() / 1000) + 200 * DAY);
+    const d1 = await up({ name: "ci-renamed", userName: "svc-backup", ipAllowlist: ["192.0.2.0/24", "2001:db8::/48"], renewableUntil: until }, d0);
+    expect(d1.action).toBe("update");
+    expect(d1.id).toBe(d0.id);
+    expect(writes()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(h.running.emulator.log.find((e) => e.method === "PUT")!.body).toEqual({
+      tokenName: "ci-renamed",
+      renewableUntilTimestamp: Date.parse(until) / 1000,
+      allowedIPs: ["192.0.2.0/24", "2001:db8::/48"],
+    });
+    expect(d1.outs).toMatchObject({ name: "ci-renamed", renewableUntil: until, accessToken: d0.outs.accessToken });
+    // A second run with the same inputs does nothing at all.
+    h.running.emulator.log.length = 0;
+    expect((await up(d1.inputs, d1)).action).toBe("same");
+    expect(writes()).toEqual([]);
+  });
+
+  test("update is safe to repeat", async () => {
+    const d0 = await up({ name: "twice" });
+    const checked = (await provider.check!(d0.inputs, { name: "twice-2" })).inputs;
+    const a = await provider.update!(d0.id, d0.outs, checked);
+    const b = await provider.update!(d0.id, d0.outs, checked);
+    expect(a.outs).toEqual(b.outs);
+    expect((await tokens(ADMIN.userId)).map((t) => t.tokenName)).toEqual(["twice-2"]);
+  });
+
+  test("extends a token after it expired (emulator clock)", async () => {
+    const t0 = Math.floor(Date.now() / 1000);
+    const d0 = await up({ name: "scim", scope: "MicrosoftSCIM", expiresAt: iso(t0 + 2 * DAY) });
+    h.running.emulator.clock.advance(3 * DAY);
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d0.outs.accessToken })).status).toBe(401);
+    const later = h.running.emulator.clock.now() + 10 * DAY;
+    // The provider's own clock check uses real time; the new expiry is in the future for both.
+    const d1 = await up({ name: "scim", scope: "MicrosoftSCIM", expiresAt: iso(later) }, d0);
+    expect(d1.action).toBe("update");
+    expect(d1.outs.expiresAt).toBe(iso(later));
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d0.outs.accessToken })).status).toBe(200);
+  });
+
+  test("All -> Custom -> Hyperscale -> All in place, token id unchanged", async () => {
+    let d = await up({ name: "roam" });
+    const id = d.id;
+    for (const step of [{ scope: "Custom", apiEndpoints: ["/client"] }, { scope: "Hyperscale" }, { scope: "All" }]) {
+      d = await up({ name: "roam", ...step }, d);
+      expect(d.action).toBe("update");
+      expect(d.id).toBe(id);
+      expect(d.outs.scope).toBe(step.scope);
+    }
+    expect((await tokens(ADMIN.userId))).toHaveLength(1);
+  });
+
+  test.each([
+    ["MicrosoftSCIM", "All"],
+    ["All", "OneTouchRecovery"],
+  ])("%s -> %s is refused in check, before anything is touched", async (from, to) => {
+    const d0 = await up({ name: "fixed", scope: from });
+    h.running.emulator.log.length = 0;
+    const err = await up({ name: "fixed", scope: to }, d0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailed);
+    expect((err as CheckFailed).failures).toEqual([{ property: "scope", reason: expect.stringContaining(`from "${from}" to "${to}"`) }]);
+    expect(h.running.emulator.log).toEqual([]);
+  });
+
+  test("with the opt-in, a forbidden change replaces: new id, old token gone, same name deletes first", async () => {
+    const d0 = await up({ name: "swap", scope: "All" });
+    const d1 = await up({ name: "swap", scope: "MicrosoftSCIM", replaceOnForbiddenScopeChange: true }, d0);
+    expect(d1.action).toBe("delete-replace");
+    expect(d1.id).not.toBe(d0.id);
+    expect(d1.outs.accessToken).not.toBe(d0.outs.accessToken);
+    expect((await tokens(ADMIN.userId)).map((t) => [t.accessTokenId, t.tokenName])).toEqual([[d1.outs.tokenId, "swap"]]);
+    // A new name creates first.
+    const d2 = await up({ name: "swap-2", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true }, d1);
+    expect(d2.action).toBe("create-replace");
+    expect((await tokens(ADMIN.userId)).map((t) => t.tokenName)).toEqual(["swap-2"]);
+  });
+
+  test("drift made by hand shows on refresh and the next up restores it", async () => {
+    const d0 = await up({ name: "drift", ipAllowlist: ["10.0.0.0/8"] });
+    await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { tokenName: "hand-edited", allowedIPs: ["0.0.0.0/0"] } });
+    const r = (await refresh(d0))!;
+    expect(r.outs).toMatchObject({ name: "hand-edited", ipAllowlist: ["0.0.0.0/0"], accessToken: d0.outs.accessToken });
+    expect((await provider.diff!(r.id, r.outs, d0.inputs)).changes).toBe(true);
+    const d1 = await up(d0.inputs, r);
+    expect(d1.action).toBe("update");
+    expect((await refresh(d1))!.outs).toMatchObject({ name: "drift", ipAllowlist: ["10.0.0.0/8"] });
+  });
+
+  test("a token deleted by hand leaves state on refresh; delete of a gone token succeeds", async () => {
+    const d0 = await up({ name: "gone" });
+    await h.api.call("DELETE", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin });
+    expect(await refresh(d0)).toBeUndefined();
+    await expect(provider.delete!(d0.id, d0.outs)).resolves.toBeUndefined();
+    const again = await up(d0.inputs);
+    expect(again.outs.tokenId).not.toBe(d0.outs.tokenId);
+  });
+
+  test("an allow list the server does not report keeps the state's value", async () => {
+    const d0 = await up({ name: "quiet", ipAllowlist: ["10.0.0.1"] });
+    h.running.emulator.variants.omitAllowedIPsInList = true;
+    expect((await refresh(d0))!.outs.ipAllowlist).toEqual(["10.0.0.1"]);
+  });
+
+  test("an administrator manages a service account's token by name or id", async () => {
+    const d0 = await up({ name: "backup", userName: "svc-backup", ipAllowlist: ["192.0.2.10"] });
+    expect(d0.id).toBe(`${SVC_BACKUP}:${d0.outs.tokenId}`);
+    expect(d0.outs).toMatchObject({ userId: SVC_BACKUP, userName: "svc-backup" });
+    const d1 = await up({ name: "backup", userId: SVC_BACKUP, ipAllowlist: [] }, d0);
+    expect(d1.action).toBe("update");
+    await provider.delete!(d1.id, d1.outs);
+    expect(await tokens(SVC_BACKUP)).toEqual([]);
+  });
+
+  test("an end user manages their own token and is refused on another's with a clear message", async () => {
+    await configure({ "commvault:url": h.running.url, "commvault:username": ALICE.username, "commvault:password": ALICE.password });
+    const own = await up({ name: "alice-own" });
+    expect(own.outs.userId).toBe(ALICE.userId);
+    await expect(up({ name: "alice-own-2" }, own)).resolves.toMatchObject({ action: "update" });
+    await expect(up({ name: "not-hers", userName: "svc-backup" })).rejects.toThrow(/not a Commvault user the logged-in user can see|permission/);
+    await expect(up({ name: "not-hers", userId: SVC_BACKUP })).rejects.toThrow(/permission: Administrative Management.*an administrator manages service accounts' tokens/);
+  });
+
+  test("a name already taken for the owner fails with a message that says what to do", async () => {
+    await h.api.create(h.admin, { tokenName: "Taken" });
+    await expect(up({ name: "taken" })).rejects.toThrow(/named "Taken" already exists for user admin.*Give this resource another name/);
+  });
+
+  test("a create whose answer is lost ends with exactly one token, whose secret is known", async () => {
+    await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 1 });
+    const d = await up({ name: "lost-answer", userName: "svc-backup" });
+    const list = await tokens(SVC_BACKUP);
+    expect(list.map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d.outs.accessToken })).status).toBe(200);
+  });
+
+  test("missing settings name the key and the command that sets it", async () => {
+    await configure({ "commvault:url": h.running.url, "commvault:username": "admin" });
+    const saved = process.env.COMMVAULT_PASSWORD;
+    delete process.env.COMMVAULT_PASSWORD;
+    try {
+      await expect(up({ name: "x" })).rejects.toThrow("Missing Commvault setting commvault:password: set it with `pulumi config set --secret commvault:password <password>` or the COMMVAULT_PASSWORD environment variable");
+    } finally {
+      if (saved !== undefined) process.env.COMMVAULT_PASSWORD = saved;
+    }
+  });
+
+  test("environment variables are the fall-back, and a URL with no path gets /commandcenter/api", async () => {
+    await configure({});
+    Object.assign(process.env, { COMMVAULT_URL: h.running.url.replace("/commandcenter/api", ""), COMMVAULT_USERNAME: "admin", COMMVAULT_PASSWORD: ADMIN.password });
+    try {
+      expect((await up({ name: "from-env" })).outs.userName).toBe("admin");
+    } finally {
+      for (const k of ["COMMVAULT_URL", "COMMVAULT_USERNAME", "COMMVAULT_PASSWORD"]) delete process.env[k];
+    }
+  });
+});
