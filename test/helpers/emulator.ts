@@ -13,14 +13,17 @@ export interface Harness {
   alice: string;
 }
 
-/** Starts an emulator for a describe block, with fresh sessions for admin and alice before each test. */
-export function useEmulator(options: EmulatorOptions = {}): Harness {
+/**
+ * Starts an emulator for a describe block. By default every test starts from the seed store with
+ * fresh sessions for admin and alice; `fresh: false` keeps one store for a sequence of steps.
+ */
+export function useEmulator(options: EmulatorOptions = {}, { fresh = true }: { fresh?: boolean } = {}): Harness {
   const h = {} as Harness;
   beforeAll(async () => {
     h.running = await startEmulator({ control: true, ...options });
     h.api = new RawApi(h.running.url);
   });
-  beforeEach(async () => {
+  (fresh ? beforeEach : beforeAll)(async () => {
     h.running.emulator.reset();
     h.admin = await h.api.login(ADMIN.username, options.passwords?.admin ?? ADMIN.password);
     h.alice = await h.api.login(ALICE.username, options.passwords?.alice ?? ALICE.password);
