@@ -35,6 +35,9 @@ function providerObject(): pulumi.dynamic.ResourceProvider {
 
 const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 
+/** Outputs that are not inputs. */
+type OutputOnly = "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt";
+
 /**
  * A Commvault REST API access token.
  *
@@ -69,12 +72,19 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      ...args,
-      // Outputs are declared so that the SDK creates their resolvers.
-      tokenId: undefined,
+    // Every output is named here, even when left out of args: the SDK creates resolvers only for
+    // the keys it is given, and a key without one reads as undefined forever (e.g. a defaulted scope).
+    const props: Record<keyof AccessTokenArgs | OutputOnly, unknown> = {
+      name: args.name,
+      scope: args.scope,
+      apiEndpoints: args.apiEndpoints,
+      renewableUntil: args.renewableUntil,
+      expiresAt: args.expiresAt,
+      ipAllowlist: args.ipAllowlist,
       userId: args.userId,
       userName: args.userName,
+      replaceOnForbiddenScopeChange: args.replaceOnForbiddenScopeChange,
+      tokenId: undefined,
       accessToken: undefined,
       refreshToken: undefined,
       createdAt: undefined,

@@ -21,7 +21,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     const out: Record<string, unknown> = {};
     for (const [key, args] of Object.entries(spec)) {
       const t = new AccessToken(key, args);
-      out[key] = { id: t.id, tokenId: t.tokenId };
+      out[key] = { id: t.id, tokenId: t.tokenId, scope: t.scope, ipAllowlist: t.ipAllowlist, renewableUntil: t.renewableUntil, expiresAt: t.expiresAt, userName: t.userName };
       out[`${key}Secret`] = t.accessToken;
     }
     return out;
@@ -54,6 +54,9 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     const backup = storeTokens().find((t) => t.tokenName === "nightly-backup")!;
     expect(backup.allowedIPs).toEqual(["192.0.2.0/24", "2001:db8::/48"]);
     expect(res.outputs.backupSecret).toEqual({ value: backup.accessToken, secret: true });
+    // Outputs the program left to defaults or to the server still come back, normalised.
+    expect(res.outputs.ci!.value).toMatchObject({ scope: "All", ipAllowlist: ["10.0.0.1"], userName: "admin", renewableUntil: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    expect(res.outputs.recovery!.value).toMatchObject({ scope: "OneTouchRecovery", ipAllowlist: [], expiresAt: expect.stringMatching(/Z$/) });
   });
 
   test("2. a second preview reports no changes", async () => {

@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
-import { ROOT, installPackedPackage } from "./pack";
+import { installPulumi } from "../../scripts/tooling";
+import { installPackedPackage } from "./pack";
 
 export const PASSPHRASE = "e2e-passphrase-not-a-secret";
 
@@ -13,9 +13,7 @@ export const PASSPHRASE = "e2e-passphrase-not-a-secret";
  * skips it.
  */
 export async function pulumiCommand(): Promise<PulumiCommand> {
-  const bin = execFileSync("bash", [path.join(ROOT, "scripts/install-pulumi.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
-  if (!fs.existsSync(path.join(bin, "pulumi"))) throw new Error(`scripts/install-pulumi.sh gave ${bin}, which holds no pulumi`);
-  return PulumiCommand.get({ root: path.dirname(bin) });
+  return PulumiCommand.get({ root: installPulumi() });
 }
 
 export interface E2eProject {

@@ -1,0 +1,42 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { ROOT } from "../helpers/pack";
+
+jest.setTimeout(300_000);
+
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The README's first command: the demo, twice (the second run restores the drift), then destroy. */
+describe("the demo (npm run demo)", () => {
+  test("deploys, masks secrets, shows state and a drift preview; runs again; destroys", async () => {
+    const env = { ...process.env, DEMO_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "cv-demo-")), DEMO_PORT: String(await freePort()) };
+    const demo = (...args: string[]) => run("npx", ["ts-node", "--transpile-only", "scripts/demo.ts", ...args], { cwd: ROOT, env, maxBuffer: 16 << 20 });
+
+    const first = (await demo()).stdout;
+    expect(first).toMatch(/\+ 5 created/);
+    expect(first).toMatch(/ci-pipeline\s+All\s+admin\s+\d+\s+\S+Z\s+10\.10\.0\.0\/16 2001:db8:10::\/48\s+\[secret\]/);
+    expect(first).toMatch(/__provider per resource: \d{3} bytes/);
+    expect(first).toMatch(/name\s+: "ci-pipeline" => "ci-pipeline-temp"/);
+    expect(first).toMatch(/~ 1 to update/);
+    const store = JSON.parse(fs.readFileSync(path.join(env.DEMO_DIR, "emulator.json"), "utf8")) as { tokens: { accessToken: string }[] };
+    for (const t of store.tokens) expect(first).not.toContain(t.accessToken);
+
+    const second = (await demo()).stdout;
+    expect(second).toMatch(/~ 1 updated/);
+
+    const destroyed = (await demo("--destroy")).stdout;
+    expect(destroyed).toMatch(/- 5 deleted/);
+  });
+});
