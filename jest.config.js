@@ -7,4 +7,5 @@ module.exports = {
   // End-to-end tests drive the real Pulumi CLI; they get their own, longer budget.
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/test/summary-reporter.js"],
 };
