@@ -96,6 +96,32 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
+/** How many times a create whose answer was lost is revoked and made again. */
+const LOST_ANSWER_RETRIES = 3;
+
+/**
+ * Creates the token. When the answer (which alone carries the secret) is lost after the token was
+ * made, the token is ours, since create checked that the name was free: revoke it and create it
+ * again. If answers keep being lost, revoke the last one too, so that no token outlives a failed
+ * create without being in state.
+ */
+async function createRecovering(c: CommvaultClient, req: CreateTokenRequest): Promise<CreatedToken> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await c.createToken(req);
+    } catch (e) {
+      if (!(e instanceof CreateAnswerLostError)) throw e;
+      await c.deleteToken(e.accessTokenId);
+      if (attempt > LOST_ANSWER_RETRIES) {
+        throw new Error(
+          `creating access token "${req.tokenName}": the server's answer was lost ${attempt} times in a row (${attempt} attempts); ` +
+            `each token made was revoked, so no token was left behind. The network to Commvault is dropping answers; run the command again once it is stable.`,
+        );
+      }
+    }
+  }
+}
+
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
@@ -132,16 +158,7 @@ export const provider: dynamic.ResourceProvider = {
           `names are unique per user. Give this resource another name, or delete that token in Command Center first.`,
       );
     }
-    const req = createRequest(inputs, owner);
-    let created: CreatedToken;
-    try {
-      created = await c.createToken(req);
-    } catch (e) {
-      if (!(e instanceof CreateAnswerLostError)) throw e;
-      // Ours, but its secret is lost with the answer: revoke it and create it once more.
-      await c.deleteToken(e.accessTokenId);
-      created = await c.createToken(req);
-    }
+    const created = await createRecovering(c, createRequest(inputs, owner));
     return { id: resourceId(created.userId, created.accessTokenId), outs: stateOf(inputs, owner, created) };
   },
 

@@ -105,12 +105,14 @@ async function providerBench(): Promise<void> {
   emu.emulator.faults.add({ kind: "drop", method: "POST", path: "/v4/accesstoken", rate: 0.1 });
   since = lastSeq(emu);
   let failed = 0;
+  const reasons: string[] = [];
   [, ms] = await timed(() => pool(names, 10, async (n) => {
     try {
       const inputs = (await provider.check!({}, { name: `${n}-faulty`, userName: "svc-backup" })).inputs;
       await provider.create(inputs);
-    } catch {
+    } catch (e) {
       failed++;
+      reasons.push((e as Error).message);
     }
   }));
   const made = emu.emulator.store.data.tokens.length;
@@ -118,6 +120,7 @@ async function providerBench(): Promise<void> {
   out(`## Under faults: 10% 503, 10% 502, 10% of creates lose their answer after committing`);
   out();
   out(`${N} creates: ${N - failed} succeeded, ${failed} failed, ${made} tokens exist, ${dupes} duplicates; ${ms.toFixed(0)} ms; calls: ${fmt(calls(emu, since))}`);
+  for (const r of reasons) out(`- failed: ${r}`);
   out();
   await emu.close();
 }

@@ -165,6 +165,17 @@ describe("provider lifecycle against the emulator", () => {
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: d.outs.accessToken })).status).toBe(200);
   });
 
+  test("answers lost again and again: recovered while it can be, and never an orphan token", async () => {
+    await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 2 });
+    const d = await up({ name: "lost-twice", userName: "svc-backup" });
+    expect((await tokens(SVC_BACKUP)).map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
+
+    await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 50 });
+    await expect(up({ name: "lost-always", userName: "svc-reporting" })).rejects.toThrow(/answer.*lost.*attempts.*no token was left behind/);
+    await h.api.ctl("DELETE", "faults");
+    expect(await tokens(22)).toEqual([]);
+  });
+
   test("missing settings name the key and the command that sets it", async () => {
     await configure({ "commvault:url": h.running.url, "commvault:username": "admin" });
     const saved = process.env.COMMVAULT_PASSWORD;
