@@ -34,7 +34,7 @@ export function packAndInstall(dir: string, opts: { linkPulumi?: boolean; quiet?
     fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
   }
   const args = ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball];
-  execFileSync("npm", opts.linkPulumi ? [...args, "--legacy-peer-deps"] : args, { cwd: dir, stdio: opts.quiet ? "ignore" : "inherit" });
+  execFileSync("npm", opts.linkPulumi ? [...args, "--legacy-peer-deps"] : args, { cwd: dir, stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit"] });
   if (opts.linkPulumi) {
     const link = path.join(dir, "node_modules/@pulumi/pulumi");
     fs.mkdirSync(path.dirname(link), { recursive: true });

@@ -8,6 +8,6 @@ export { ROOT };
 /** A new project in a temporary folder with the packed package installed. */
 export function installPackedPackage(opts: { linkPulumi?: boolean } = {}): { dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-fresh-"));
-  packAndInstall(dir, opts);
+  packAndInstall(dir, { ...opts, quiet: true });
   return { dir };
 }

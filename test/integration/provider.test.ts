@@ -143,6 +143,18 @@ describe("provider lifecycle against the emulator", () => {
     expect(await tokens(SVC_BACKUP)).toEqual([]);
   });
 
+  test("owners are looked up once per run, and again when a name is not found (a user added since)", async () => {
+    // Other settings make another client, as a new provider process would have.
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password, "commvault:timeoutSeconds": "31" });
+    await up({ name: "a", userName: "svc-backup" });
+    await up({ name: "b", userName: "svc-backup" });
+    await up({ name: "c", userId: 22 });
+    expect(h.running.emulator.log.filter((e) => e.path === "/user")).toHaveLength(1);
+    h.running.emulator.store.data.users.push({ userId: 31, userName: "svc-new", userType: "service", admin: false, enabled: true, userGUID: "g" });
+    expect((await up({ name: "d", userName: "svc-new" })).outs.userId).toBe(31);
+    await expect(up({ name: "e", userName: "nobody" })).rejects.toThrow(/userName "nobody" is not a Commvault user/);
+  });
+
   test("an end user manages their own token and is refused on another's with a clear message", async () => {
     await configure({ "commvault:url": h.running.url, "commvault:username": ALICE.username, "commvault:password": ALICE.password });
     const own = await up({ name: "alice-own" });
