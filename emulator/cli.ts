@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { SEED_USERS } from "./contract";
 import { startEmulator } from "./emulator";
 
 const usage = `Usage: commvault-emulator [--port N] [--host H] [--data FILE] [--control]
        [--admin-password P] [--alice-password P] [--errors-as-200] [--token-type-names]
-       [--omit-allowed-ips] [--trust-forwarded-for]
+       [--omit-allowed-ips] [--trust-forwarded-for] [--tls-cert FILE --tls-key FILE]
 The first line printed is the API base URL. Port 0 picks a free port (default 8400).`;
 
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
       "token-type-names": { type: "boolean", default: false },
       "omit-allowed-ips": { type: "boolean", default: false },
       "trust-forwarded-for": { type: "boolean", default: false },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -30,7 +33,10 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`);
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new Error("--tls-cert and --tls-key go together (PEM files)");
+  const tls = values["tls-cert"] ? { cert: fs.readFileSync(values["tls-cert"], "utf8"), key: fs.readFileSync(values["tls-key"]!, "utf8") } : undefined;
   const running = await startEmulator({
+    tls,
     port,
     host: values.host,
     dataFile: values.data,

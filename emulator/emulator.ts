@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { Clock } from "./clock";
 import { ERRORS } from "./contract";
@@ -23,6 +24,8 @@ export interface EmulatorOptions {
   rateLimit?: RateLimit;
   /** Take the caller's address from X-Forwarded-For (tests of allow lists use this). */
   trustForwardedFor?: boolean;
+  /** Serve HTTPS with this PEM key and certificate, as a real CommServe does. */
+  tls?: { key: string; cert: string };
 }
 
 export interface LoggedRequest {
@@ -178,11 +181,12 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = new Emulator(options);
-  const server = http.createServer((req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     emulator.handle(req, res).catch(() => {
       if (!res.headersSent) send(res, { status: 500, body: { errorCode: ERRORS.internal.code, errorMessage: ERRORS.internal.message } });
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -191,7 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/commandcenter/api`,
+    url: `${options.tls ? "https" : "http"}://${shownHost}:${port}/commandcenter/api`,
     port,
     emulator,
     close: () =>

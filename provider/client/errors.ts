@@ -7,7 +7,8 @@ export type CommvaultErrorKind =
   | "unauthorized"
   | "transient"
   | "server"
-  | "unexpected-response";
+  | "unexpected-response"
+  | "tls";
 
 export interface CommvaultErrorDetails {
   kind: CommvaultErrorKind;
@@ -116,7 +117,11 @@ const HINTS: Partial<Record<CommvaultErrorKind, string>> = {
   unauthorized: "check commvault:username and commvault:password",
   forbidden: "the logged-in user lacks the permission for this; an administrator manages service accounts' tokens",
   transient: "the server is busy or unreachable; it is safe to run the command again",
+  tls: "the server's certificate is not trusted: set commvault:caBundle to its CA certificate (PEM text or a file), or, for a lab server only, commvault:insecureSkipVerify to true",
 };
+
+/** Node's and OpenSSL's codes for a certificate that cannot be verified. */
+const TLS_CODES = /CERT|SELF_SIGNED|SSL|TLS|ERR_OSSL/;
 
 export interface FailureInput {
   operation: string;
@@ -137,7 +142,7 @@ export function commvaultError(input: FailureInput, redactor: Redactor): Commvau
   const kind =
     input.kind ??
     (input.networkCode
-      ? "transient"
+      ? TLS_CODES.test(input.networkCode) ? "tls" : "transient"
       : input.status !== undefined && input.status !== 200
         ? kindOfStatus(input.status)
         : kindOfMessage(errorMessage ?? ""));
@@ -147,7 +152,7 @@ export function commvaultError(input: FailureInput, redactor: Redactor): Commvau
     input.networkCode,
     input.attempts && input.attempts > 1 ? `after ${input.attempts} attempts` : undefined,
   ].filter(Boolean);
-  const what = errorMessage || (input.networkCode ? "no answer from the server" : "request failed");
+  const what = errorMessage || (kind === "tls" ? "the TLS handshake failed" : input.networkCode ? "no answer from the server" : "request failed");
   const hint = HINTS[kind];
   const message = redactor.scrub(
     `Commvault ${input.operation} failed: ${what}${parts.length ? ` (${parts.join(", ")})` : ""}${hint ? `; ${hint}` : ""}`,
