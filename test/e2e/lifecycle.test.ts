@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type * as pulumi from "@pulumi/pulumi";
 import { ADMIN, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
@@ -137,8 +139,24 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     }
   });
 
-  test("7. destroy removes every token", async () => {
+  test("7. after an upgrade of the installed package, refresh and destroy run the new code; destroy removes every token", async () => {
+    // An "upgrade": the installed provider now records each read and delete it serves.
+    const marker = path.join(project.dir, "upgrade-marker.log");
+    const shim = path.join(project.dir, "node_modules/pulumi-commvault-tokens/provider.js");
+    fs.writeFileSync(shim, `"use strict";
+const fs = require("fs");
+const base = require("./dist/provider/index.js").provider;
+module.exports = {
+  ...base,
+  read: (id, props) => { fs.appendFileSync(${JSON.stringify(marker)}, "read " + id + "\\n"); return base.read(id, props); },
+  delete: (id, props) => { fs.appendFileSync(${JSON.stringify(marker)}, "delete " + id + "\\n"); return base.delete(id, props); },
+};
+`);
+    await stack.refresh();
     const res = await stack.destroy();
+    const served = fs.readFileSync(marker, "utf8").trim().split("\n");
+    expect(served.filter((l) => l.startsWith("read "))).toHaveLength(5);
+    expect(served.filter((l) => l.startsWith("delete "))).toHaveLength(5);
     expect(res.summary.resourceChanges).toMatchObject({ delete: 6 });
     expect(storeTokens()).toEqual([]);
   });
