@@ -1,109 +1,15 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { CommvaultClient, CommvaultUser, CreateTokenRequest } from "./client/client";
+import type { CommvaultClient, CreateTokenRequest } from "./client/client";
 import { CommvaultError, CreateAnswerLostError } from "./client/errors";
 import type { CreatedToken, TokenListEntry } from "./client/schemas";
-import { checkInputs, type AccessTokenInputs } from "./model/inputs";
-import { normaliseAllowList } from "./model/ip";
-import { planChange } from "./model/plan";
-import { TOKEN_TYPE, isFixedScope, scopeOf } from "./model/scope";
-import { parseResourceId, resourceId, type AccessTokenState } from "./model/state";
-import { formatEpoch, parseRfc3339 } from "./model/time";
-import { callerName, client, setConfig } from "./runtime";
 import { SETTINGS, type RawSettings, type SettingName } from "./config";
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const epochText = (s: number | undefined) => (s === undefined || s === 0 ? undefined : formatEpoch(s));
-
-interface Owner {
-  userId: number;
-  userName?: string;
-  /** True when the inputs named the owner, so the create must say whom it is for. */
-  explicit: boolean;
-}
-
-/** Users and the caller, fetched once per client (so once per run) rather than once per token. */
-const directory = new WeakMap<CommvaultClient, { users?: Promise<CommvaultUser[]>; me?: Promise<{ userId: number; userName: string }> }>();
-
-function memo<T>(c: CommvaultClient, key: "users" | "me", load: () => Promise<T>, fresh = false): Promise<T> {
-  const entry = directory.get(c) ?? {};
-  directory.set(c, entry);
-  if (fresh || !entry[key]) {
-    const p = load();
-    (entry as Record<string, Promise<unknown>>)[key] = p;
-    p.catch(() => delete entry[key]);
-  }
-  return entry[key] as Promise<T>;
-}
-
-async function resolveOwner(c: CommvaultClient, inputs: AccessTokenInputs): Promise<Owner> {
-  if (inputs.userId === undefined && inputs.userName === undefined) {
-    const me = await memo(c, "me", () => c.whoAmI());
-    return { userId: me.userId, userName: me.userName, explicit: false };
-  }
-  const find = (users: CommvaultUser[]) =>
-    inputs.userId !== undefined
-      ? users.find((u) => u.userId === inputs.userId)
-      : users.find((u) => u.userName.toLowerCase() === inputs.userName!.toLowerCase());
-  // A miss may be a user added since the list was fetched: look once more before giving up.
-  const found = find(await memo(c, "users", () => c.listUsers())) ?? find(await memo(c, "users", () => c.listUsers(), true));
-  if (!found) {
-    const what = inputs.userId !== undefined ? `userId ${inputs.userId}` : `userName "${inputs.userName}"`;
-    throw new Error(`${what} is not a Commvault user the logged-in user can see; check the owner's id or name in Command Center (Manage > Security > Users)`);
-  }
-  return { userId: found.userId, userName: found.userName, explicit: true };
-}
-
-function createRequest(inputs: AccessTokenInputs, owner: Owner): CreateTokenRequest {
-  const req: CreateTokenRequest = { tokenName: inputs.name, tokenType: TOKEN_TYPE[inputs.scope], allowedIPs: inputs.ipAllowlist };
-  if (owner.explicit) req.userId = owner.userId;
-  if (inputs.scope === "Custom") req.apiEndpoints = inputs.apiEndpoints;
-  const renewable = parseRfc3339(inputs.renewableUntil ?? "");
-  const expiry = parseRfc3339(inputs.expiresAt ?? "");
-  if (!isFixedScope(inputs.scope) && renewable !== undefined) req.renewableUntilTimestamp = renewable;
-  if (isFixedScope(inputs.scope) && expiry !== undefined) req.tokenExpiryTimestamp = expiry;
-  return req;
-}
-
-function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken): AccessTokenState {
-  const fixed = isFixedScope(inputs.scope);
-  const state: AccessTokenState = {
-    ...inputs,
-    tokenId: t.accessTokenId,
-    userId: owner.userId,
-    userName: owner.userName,
-    accessToken: t.accessToken,
-    refreshToken: t.refreshToken,
-    createdAt: formatEpoch(nowSeconds()),
-    accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp),
-    refreshTokenExpiresAt: epochText(t.refreshTokenExpiryTimestamp),
-    renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? inputs.renewableUntil,
-    expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? inputs.expiresAt : undefined,
-  };
-  return dropUndefined(state);
-}
-
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** The server's view of a listed token, laid over the state; secrets and inputs-only fields stay. */
-function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTokenState {
-  const scope = scopeOf(t.tokenType);
-  const fixed = isFixedScope(scope);
-  const next: AccessTokenState = {
-    ...state,
-    name: t.tokenName,
-    scope,
-    apiEndpoints: scope === "Custom" ? [...new Set(t.apiEndpoints ?? [])].sort() : undefined,
-    // A list that the server does not report is unknown, not empty: keep what state says.
-    ipAllowlist: t.allowedIPs === undefined ? state.ipAllowlist : normaliseAllowList(t.allowedIPs).entries,
-    renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? state.renewableUntil,
-    expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? state.expiresAt : undefined,
-    accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp) ?? state.accessTokenExpiresAt,
-    createdAt: epochText(t.createdTime) ?? state.createdAt,
-  };
-  return dropUndefined(next);
-}
+import { createRequest, dropUndefined, epochText, nowSeconds, refreshed, stateOf } from "./mapping";
+import { checkInputs, type AccessTokenInputs } from "./model/inputs";
+import { planChange } from "./model/plan";
+import { isFixedScope } from "./model/scope";
+import { parseResourceId, resourceId, type AccessTokenState } from "./model/state";
+import { resolveOwner } from "./owner";
+import { callerName, client, setConfig } from "./runtime";
 
 function context(e: unknown, what: string): Error {
   if (CommvaultError.isInstance(e)) return e;

@@ -280,8 +280,7 @@ export class CommvaultClient {
     const body: unknown = res.data;
     const appError = S.applicationError(body);
     if (res.status >= 400 || appError) {
-      const flat = appError ?? (S.applicationError({ error: body }) || undefined);
-      throw this.failure({ ...where, status: res.status, errorCode: flat?.errorCode, errorMessage: flat?.errorMessage });
+      throw this.failure({ ...where, status: res.status, errorCode: appError?.errorCode, errorMessage: appError?.errorMessage });
     }
     const parsed = call.schema.safeParse(body);
     if (!parsed.success) {

@@ -123,18 +123,8 @@ const HINTS: Partial<Record<CommvaultErrorKind, string>> = {
 /** Node's and OpenSSL's codes for a certificate that cannot be verified. */
 const TLS_CODES = /CERT|SELF_SIGNED|SSL|TLS|ERR_OSSL/;
 
-export interface FailureInput {
-  operation: string;
-  method?: string;
-  path?: string;
-  status?: number;
-  errorCode?: number;
-  errorMessage?: string;
-  networkCode?: string;
-  attempts?: number;
-  /** Force a kind (e.g. a response that failed validation). */
-  kind?: CommvaultErrorKind;
-}
+/** What the factory takes: the error's details, with the kind left to it unless forced. */
+export type FailureInput = Omit<CommvaultErrorDetails, "kind"> & { kind?: CommvaultErrorKind };
 
 /** The factory: every failure of the client is built here, and passes the redactor here. */
 export function commvaultError(input: FailureInput, redactor: Redactor): CommvaultError {

@@ -57,6 +57,17 @@ describe("provider lifecycle against the emulator", () => {
     expect((await tokens(ADMIN.userId)).map((t) => t.tokenName)).toEqual(["twice-2"]);
   });
 
+  test("a PUT that fails halfway leaves the old state usable: the next run sends the change again", async () => {
+    const d0 = await up({ name: "flaky", ipAllowlist: ["10.0.0.1"] });
+    await h.api.ctl("POST", "faults", { kind: "status", status: 500, method: "PUT", count: 1 });
+    await expect(up({ name: "flaky-2", ipAllowlist: [] }, d0)).rejects.toMatchObject({ kind: "server", status: 500 });
+    // The engine keeps d0 as the state; the next `up` plans and sends the same single PUT.
+    h.running.emulator.log.length = 0;
+    const d1 = await up({ name: "flaky-2", ipAllowlist: [] }, d0);
+    expect(writes()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(d1.outs).toMatchObject({ name: "flaky-2", ipAllowlist: [] });
+  });
+
   test("extends a token after it expired (emulator clock)", async () => {
     const t0 = Math.floor(Date.now() / 1000);
     const d0 = await up({ name: "scim", scope: "MicrosoftSCIM", expiresAt: iso(t0 + 2 * DAY) });

@@ -37,18 +37,20 @@ describe("normalisation: equal meanings make no diff", () => {
   });
 });
 
+/** Wrong in every way the cross-field rules catch. */
+const BAD = {
+  name: "x",
+  scope: "Custom",
+  renewableUntil: "next tuesday",
+  expiresAt: "2027-01-01T00:00:00Z",
+  ipAllowlist: ["10.0.0.1", "300.1.1.1", "10.0.0.0/33", "fe80::1-10.0.0.1", "banana"],
+  userId: 21,
+  userName: "svc-backup",
+};
+
 describe("check: every failure at once, each naming the property and the fix", () => {
-  test("a bad everything", () => {
-    const { failures } = check({
-      name: "",
-      scope: "Custom",
-      renewableUntil: "next tuesday",
-      expiresAt: "2027-01-01T00:00:00Z",
-      ipAllowlist: ["10.0.0.1", "300.1.1.1", "10.0.0.0/33", "fe80::1-10.0.0.1", "banana"],
-      userId: 21,
-      userName: "svc-backup",
-      color: "blue",
-    });
+  test("type failures stop before the cross-field rules, and an unknown input is named", () => {
+    const { failures } = check({ ...BAD, name: "", color: "blue" });
     const by = Object.fromEntries(failures.map((f) => [f.property, f.reason]));
     expect(by.color).toMatch(/not an AccessToken input; remove it/);
     expect(by.name).toMatch(/set name to the token's display name, 1 to 255 characters/);
@@ -56,15 +58,7 @@ describe("check: every failure at once, each naming the property and the fix", (
   });
 
   test("the cross-field rules, reported together", () => {
-    const { failures } = check({
-      name: "x",
-      scope: "Custom",
-      renewableUntil: "next tuesday",
-      expiresAt: "2027-01-01T00:00:00Z",
-      ipAllowlist: ["10.0.0.1", "300.1.1.1", "10.0.0.0/33", "fe80::1-10.0.0.1", "banana"],
-      userId: 21,
-      userName: "svc-backup",
-    });
+    const { failures } = check(BAD);
     const by = Object.fromEntries(failures.map((f) => [f.property, f.reason]));
     expect(Object.keys(by).sort()).toEqual(["apiEndpoints", "expiresAt", "ipAllowlist", "renewableUntil", "userName"]);
     expect(by.apiEndpoints).toMatch(/scope "Custom" needs apiEndpoints; list API path prefixes/);

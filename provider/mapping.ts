@@ -1,0 +1,65 @@
+import type { CreateTokenRequest } from "./client/client";
+import type { CreatedToken, TokenListEntry } from "./client/schemas";
+import type { AccessTokenInputs } from "./model/inputs";
+import { normaliseAllowList } from "./model/ip";
+import { TOKEN_TYPE, isFixedScope, scopeOf } from "./model/scope";
+import type { AccessTokenState } from "./model/state";
+import { formatEpoch, parseRfc3339 } from "./model/time";
+import type { Owner } from "./owner";
+
+/** Between the resource's model and Commvault's wire format, both ways. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const epochText = (s: number | undefined) => (s === undefined || s === 0 ? undefined : formatEpoch(s));
+
+export function createRequest(inputs: AccessTokenInputs, owner: Owner): CreateTokenRequest {
+  const req: CreateTokenRequest = { tokenName: inputs.name, tokenType: TOKEN_TYPE[inputs.scope], allowedIPs: inputs.ipAllowlist };
+  if (owner.explicit) req.userId = owner.userId;
+  if (inputs.scope === "Custom") req.apiEndpoints = inputs.apiEndpoints;
+  const renewable = parseRfc3339(inputs.renewableUntil ?? "");
+  const expiry = parseRfc3339(inputs.expiresAt ?? "");
+  if (!isFixedScope(inputs.scope) && renewable !== undefined) req.renewableUntilTimestamp = renewable;
+  if (isFixedScope(inputs.scope) && expiry !== undefined) req.tokenExpiryTimestamp = expiry;
+  return req;
+}
+
+export function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken): AccessTokenState {
+  const fixed = isFixedScope(inputs.scope);
+  const state: AccessTokenState = {
+    ...inputs,
+    tokenId: t.accessTokenId,
+    userId: owner.userId,
+    userName: owner.userName,
+    accessToken: t.accessToken,
+    refreshToken: t.refreshToken,
+    createdAt: formatEpoch(nowSeconds()),
+    accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp),
+    refreshTokenExpiresAt: epochText(t.refreshTokenExpiryTimestamp),
+    renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? inputs.renewableUntil,
+    expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? inputs.expiresAt : undefined,
+  };
+  return dropUndefined(state);
+}
+
+export function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The server's view of a listed token, laid over the state; secrets and inputs-only fields stay. */
+export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTokenState {
+  const scope = scopeOf(t.tokenType);
+  const fixed = isFixedScope(scope);
+  const next: AccessTokenState = {
+    ...state,
+    name: t.tokenName,
+    scope,
+    apiEndpoints: scope === "Custom" ? [...new Set(t.apiEndpoints ?? [])].sort() : undefined,
+    // A list that the server does not report is unknown, not empty: keep what state says.
+    ipAllowlist: t.allowedIPs === undefined ? state.ipAllowlist : normaliseAllowList(t.allowedIPs).entries,
+    renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? state.renewableUntil,
+    expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? state.expiresAt : undefined,
+    accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp) ?? state.accessTokenExpiresAt,
+    createdAt: epochText(t.createdTime) ?? state.createdAt,
+  };
+  return dropUndefined(next);
+}
+
