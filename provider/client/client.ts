@@ -226,6 +226,7 @@ export class CommvaultClient {
     this.redactor.add(granted.data.token);
     return granted.data.token;
   }
+
   private failure(input: FailureInput): CommvaultError {
     return commvaultError(input, this.redactor);
   }
