@@ -1,51 +1,83 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI from the Go module proxy into $2 (a bin dir). Also tries
-# pulumi-language-nodejs, which the proxy serves only for some releases; tests and the demo run
-# through the Automation API and do not need it. Called by install-pulumi.sh.
+# Builds the Pulumi CLI and its Node.js language host from the Go module proxy into $2 (a bin
+# dir), each only when missing. Called by install-pulumi.sh; safe to run alone:
+#   scripts/build-pulumi.sh v3.274.1 .tools/pulumi/v3.274.1/bin
 set -euo pipefail
 version="$1"; out="$2"
 log() { echo "build-pulumi: $*" >&2; }
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
-start=$(date +%s)
-ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version"
+ldflags() { echo "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$1"; }
+tools_go() { printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$1"; }
 
-# A throwaway module. pkg/v3's go.mod replaces sdk/v3 with ../sdk, which only resolves inside the
-# pulumi repository; its third-party replaces, though, must be repeated or the build breaks.
-cd "$work"
-go mod init pulumi-cli-build >/dev/null 2>&1
-modfile="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
-[[ -f "$modfile" ]] || { log "the module proxy does not serve github.com/pulumi/pulumi/pkg/v3@$version"; exit 1; }
-go mod edit -json "$modfile" | node -e '
-  const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  for (const r of m.Replace || []) {
-    if (/^[.\/]/.test(r.New.Path)) continue; // the repository-local ../sdk
+# A throwaway module that requires pkg/v3 and sdk/v3 at one release. pkg/v3's go.mod replaces
+# sdk/v3 with ../sdk, which only resolves inside the pulumi repository; its third-party replaces,
+# though, must be repeated here or the build breaks.
+cli_module() { # $1: the module's folder
+  cd "$1" || return 1
+  go mod init pulumi-cli-build >/dev/null 2>&1 || return 1
+  local modfile
+  modfile="$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$version" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [[ -f "$modfile" ]] || { log "the module proxy does not serve github.com/pulumi/pulumi/pkg/v3@$version"; return 1; }
+  go mod edit -json "$modfile" | node -e '
+    const m = JSON.parse(require("fs").readFileSync(0, "utf8"));
     const at = (p) => p.Path + (p.Version ? "@" + p.Version : "");
-    console.log(`-replace=${at(r.Old)}=${at(r.New)}`);
-  }' > replaces.txt
-if [[ -s replaces.txt ]]; then xargs go mod edit < replaces.txt; fi
-go mod edit -require="github.com/pulumi/pulumi/pkg/v3@$version" -require="github.com/pulumi/pulumi/sdk/v3@$version"
-printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"\n' > tools.go
-log "resolving modules for pulumi $version"
-go mod tidy
-log "compiling pulumi $version (about 8 minutes on 2 cores)"
-go build -trimpath -ldflags "$ldflags" -o "$out/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-mv "$out/pulumi.tmp" "$out/pulumi"
-log "pulumi $version built in $(( $(date +%s) - start ))s"
+    for (const r of m.Replace || []) if (!/^[.\/]/.test(r.New.Path)) console.log(`-replace=${at(r.Old)}=${at(r.New)}`);
+  ' | xargs -r go mod edit || return 1
+  go mod edit -require="github.com/pulumi/pulumi/pkg/v3@$version" -require="github.com/pulumi/pulumi/sdk/v3@$version"
+}
 
-# The language host lives in its own module, which pulumi does not tag; a proxy may still serve
-# the release's version. Optional: without it, `pulumi up` needs a CLI installed the usual way.
-lang="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
-langver="${PULUMI_LANGUAGE_NODEJS_VERSION:-$version}"
-if go mod download "$lang@$langver" 2>/dev/null; then
-  go mod edit -require="$lang@$langver" \
-    -replace="github.com/pulumi/pulumi/pkg/v3=github.com/pulumi/pulumi/pkg/v3@$version" \
-    -replace="github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@$version"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$lang" > tools_lang.go
-  go mod tidy && go build -trimpath -ldflags "$ldflags" -o "$out/pulumi-language-nodejs" "$lang" \
-    && log "pulumi-language-nodejs built" || log "pulumi-language-nodejs did not build; see above"
-else
-  log "the module proxy does not serve $lang@$langver: pulumi-language-nodejs not built" \
-      "(set PULUMI_LANGUAGE_NODEJS_VERSION to a version it serves). Tests and the demo do not need it."
-fi
+build_cli() {
+  local dir start; dir="$(mktemp -d)"; start=$(date +%s)
+  # Chained with &&: set -e does not act inside a subshell whose status is tested.
+  (
+    cli_module "$dir" &&
+      tools_go github.com/pulumi/pulumi/pkg/v3/cmd/pulumi > tools.go &&
+      log "resolving modules for pulumi $version" &&
+      go mod tidy &&
+      log "compiling pulumi $version (about 8 minutes on 2 cores, once)" &&
+      go build -trimpath -ldflags "$(ldflags "$version")" -o "$out/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi &&
+      mv "$out/pulumi.tmp" "$out/pulumi"
+  ) || { rm -rf "$dir"; return 1; }
+  rm -rf "$dir"
+  log "pulumi $version built in $(( $(date +%s) - start ))s"
+}
+
+# The language host lets plain `pulumi up` run a Node.js program (the Automation API does not
+# need it). Since v3.69 it is a module of its own, which pulumi does not tag and a proxy may not
+# serve; its go.mod points pkg/v3 at a local path, so the CLI's module pins both to the release.
+# Until v3.68.0 it was a package of sdk/v3, which proxies do serve: that is the fall-back. The
+# language protocol is stable enough that the v3.68.0 host runs up, preview, refresh and destroy
+# under the v3.274 CLI; the end-to-end tests run every example and the root program through it.
+build_language_host() {
+  local lang="github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
+  local langver="${PULUMI_LANGUAGE_NODEJS_VERSION:-$version}"
+  local fallback="${PULUMI_LANGUAGE_HOST_FALLBACK:-v3.68.0}"
+  local dir start; dir="$(mktemp -d)"; start=$(date +%s)
+  if go mod download "$lang@$langver" >/dev/null 2>&1 && (
+    cli_module "$dir" &&
+      go mod edit -require="$lang@$langver" \
+        -replace="github.com/pulumi/pulumi/pkg/v3=github.com/pulumi/pulumi/pkg/v3@$version" \
+        -replace="github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@$version" &&
+      tools_go "$lang" > tools.go &&
+      go mod tidy && go build -trimpath -ldflags "$(ldflags "$langver")" -o "$out/pulumi-language-nodejs" "$lang"
+  ); then
+    log "pulumi-language-nodejs $langver built in $(( $(date +%s) - start ))s"
+  elif rm -rf "$dir" && mkdir -p "$dir" && (
+    cd "$dir" &&
+      { go mod init language-host-build >/dev/null 2>&1; } &&
+      go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$fallback" &&
+      tools_go github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs > tools.go &&
+      go mod tidy && go build -trimpath -ldflags "$(ldflags "$fallback")" -o "$out/pulumi-language-nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+  ); then
+    log "pulumi-language-nodejs $fallback built in $(( $(date +%s) - start ))s (the proxy does not serve $lang@$langver)"
+  else
+    rm -rf "$dir"
+    log "pulumi-language-nodejs could not be built; plain \`pulumi up\` of Node.js programs needs an official Pulumi install"
+    return 1
+  fi
+  rm -rf "$dir"
+}
+
+if [[ -x "$out/pulumi" ]]; then log "pulumi $version already built"; else build_cli; fi
+if [[ -x "$out/pulumi-language-nodejs" ]]; then log "pulumi-language-nodejs already built"; else build_language_host; fi

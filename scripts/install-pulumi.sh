@@ -36,11 +36,11 @@ finish() { # $1: the bin dir
 }
 
 if [[ -z "${PULUMI_FORCE_BUILD:-}" ]]; then
-  if command -v pulumi >/dev/null && new_enough "$(command -v pulumi)"; then
+  if command -v pulumi >/dev/null && new_enough "$(command -v pulumi)" && command -v pulumi-language-nodejs >/dev/null; then
     log "using $(command -v pulumi) ($(pulumi version))"
     finish "$(dirname "$(command -v pulumi)")"
   fi
-  if [[ -x "$cache/bin/pulumi" ]] && new_enough "$cache/bin/pulumi"; then
+  if [[ -x "$cache/bin/pulumi" && -x "$cache/bin/pulumi-language-nodejs" ]] && new_enough "$cache/bin/pulumi"; then
     log "using the cached build in $cache/bin"
     finish "$cache/bin"
   fi

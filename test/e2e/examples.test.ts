@@ -1,58 +1,80 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import * as ts from "typescript";
+import { promisify } from "node:util";
 import { ADMIN, ALICE, useEmulator } from "../helpers/emulator";
 import { ROOT } from "../helpers/pack";
-import { e2eProject, type E2eProject } from "../helpers/pulumi";
+import { installPulumi, packAndInstall } from "../../scripts/tooling";
 
 jest.setTimeout(300_000);
 
+const run = promisify(execFile);
 const EXAMPLES = fs.readdirSync(path.join(ROOT, "examples")).filter((d) => fs.existsSync(path.join(ROOT, "examples", d, "Pulumi.yaml")));
 
 /**
- * Every program in examples/, as a user would run it: its own Pulumi.yaml and Pulumi.dev.yaml,
- * the packed package installed beside it. Only the emulator's address and the password are set
- * here. up, then a preview with no changes, then destroy.
+ * Every program in examples/ and the root Pulumi.yaml program, run the way a user runs them: the
+ * plain `pulumi` CLI and its language host in the program's folder, with the program's own
+ * Pulumi.yaml and Pulumi.dev.yaml and the packed package installed beside it. Only the emulator's
+ * address and the password are set here. up, a preview with no changes, destroy.
  */
-describe("end to end: every example runs", () => {
+describe("end to end: plain `pulumi` runs every example and the root program", () => {
   const h = useEmulator();
-  let project: E2eProject;
-  beforeAll(async () => {
-    project = await e2eProject();
+  let env: NodeJS.ProcessEnv;
+  let modules: string;
+
+  beforeAll(() => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cv-cli-"));
+    env = {
+      ...process.env,
+      PATH: `${path.join(installPulumi(), "bin")}${path.delimiter}${process.env.PATH}`,
+      PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "cli-test-passphrase",
+      PULUMI_HOME: path.join(tmp, "home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    fs.mkdirSync(path.join(tmp, "state"));
+    modules = path.join(tmp, "modules");
+    packAndInstall(modules, { linkPulumi: true, quiet: true });
   });
+
+  const pulumi = async (cwd: string, ...args: string[]) => (await run("pulumi", [...args, "--non-interactive"], { cwd, env, maxBuffer: 16 << 20 })).stdout;
+
+  /** Copies a program into a temporary folder with the installed package beside it. */
+  function place(files: [string, string][]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-program-"));
+    for (const [from, to] of files) fs.cpSync(path.join(ROOT, from), path.join(dir, to), { recursive: true });
+    return dir;
+  }
+
+  async function lifecycle(dir: string, programDir: string, stack: string, password: string, config: Record<string, string> = {}): Promise<void> {
+    fs.symlinkSync(path.join(modules, "node_modules"), path.join(programDir, "node_modules"), "dir");
+    await pulumi(dir, "stack", "init", stack);
+    for (const [k, v] of Object.entries({ ...config, "commvault:url": h.running.url })) await pulumi(dir, "config", "set", k, v);
+    await pulumi(dir, "config", "set", "--secret", "commvault:password", password);
+    const up = await pulumi(dir, "up", "--yes", "--skip-preview");
+    expect(up).toMatch(/created/);
+    expect(up).not.toMatch(/warning: using pulumi-language-nodejs from \$PATH/);
+    const created = h.running.emulator.store.data.tokens.length;
+    expect(created).toBeGreaterThan(0);
+    await pulumi(dir, "preview", "--expect-no-changes");
+    await pulumi(dir, "destroy", "--yes");
+    expect(h.running.emulator.store.data.tokens).toEqual([]);
+  }
 
   test("there are at least three examples, each with a README", () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(3);
     for (const e of EXAMPLES) expect(fs.existsSync(path.join(ROOT, "examples", e, "README.md"))).toBe(true);
   });
 
-  test.each(EXAMPLES)("%s: up, a preview with no changes, destroy", async (example) => {
-    const dir = path.join(project.dir, "examples", example);
-    fs.cpSync(path.join(ROOT, "examples", example), dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
-    fs.symlinkSync(path.join(project.dir, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const projectName = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))![1]!;
+  test.each(EXAMPLES)("examples/%s", async (example) => {
+    const dir = place([[`examples/${example}`, "."]]);
     const username = /commvault:username:\s*(\S+)/.exec(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"))![1]!;
-    const password = username === ALICE.username ? ALICE.password : ADMIN.password;
+    await lifecycle(dir, dir, "dev", username === ALICE.username ? ALICE.password : ADMIN.password);
+  });
 
-    // What `pulumi up` would compile and run. A Pulumi program runs its top level once per run,
-    // so each run evaluates it afresh (jest's module registry would hand back the first run's).
-    const code = ts.transpileModule(fs.readFileSync(path.join(dir, "index.ts"), "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    const program = async () => {
-      const module = { exports: {} as Record<string, unknown> };
-      new Function("exports", "require", "module", "__filename", "__dirname", code)(module.exports, project.require, module, path.join(dir, "index.js"), dir);
-      return module.exports;
-    };
-    const stack = await project.newStack("dev", program, { "commvault:url": { value: h.running.url }, "commvault:password": { value: password, secret: true } }, { projectName, workDir: dir });
-
-    const up = await stack.up();
-    expect(up.summary.result).toBe("succeeded");
-    const created = h.running.emulator.store.data.tokens.length;
-    expect(created).toBeGreaterThan(0);
-    expect(up.summary.resourceChanges!.create).toBe(created + 1);
-    await stack.preview({ expectNoChanges: true });
-    await stack.destroy();
-    expect(h.running.emulator.store.data.tokens).toEqual([]);
+  test("the root Pulumi.yaml program (demo/)", async () => {
+    const dir = place([["Pulumi.yaml", "Pulumi.yaml"], ["demo/index.ts", "demo/index.ts"], ["demo/package.json", "demo/package.json"]]);
+    await lifecycle(dir, path.join(dir, "demo"), "ci", ADMIN.password, { "commvault:username": ADMIN.username });
   });
 });

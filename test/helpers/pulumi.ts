@@ -22,12 +22,7 @@ export interface E2eProject {
   /** Loads a module from that project, as the user's program would. */
   require: NodeRequire;
   stateDir: string;
-  newStack(
-    name: string,
-    program: PulumiFn,
-    config: Record<string, { value: string; secret?: boolean }>,
-    where?: { projectName?: string; workDir?: string },
-  ): Promise<Stack>;
+  newStack(name: string, program: PulumiFn, config: Record<string, { value: string; secret?: boolean }>): Promise<Stack>;
 }
 
 export async function e2eProject(): Promise<E2eProject> {
@@ -40,17 +35,15 @@ export async function e2eProject(): Promise<E2eProject> {
     dir,
     require: createRequire(path.join(dir, "package.json")),
     stateDir,
-    async newStack(name, program, config, where = {}) {
-      const projectName = where.projectName ?? "e2e";
+    async newStack(name, program, config) {
       const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: name, projectName, program },
+        { stackName: name, projectName: "e2e", program },
         {
           pulumiCommand: cmd,
-          // A workDir with a Pulumi.<stack>.yaml brings that stack's config along.
-          workDir: where.workDir ?? fs.mkdtempSync(path.join(tmp, "work-")),
+          workDir: fs.mkdtempSync(path.join(tmp, "work-")),
           pulumiHome: path.join(tmp, "home"),
           // The dynamic provider runs in `main`: it must find the installed package there.
-          projectSettings: { name: projectName, runtime: "nodejs", main: where.workDir ?? dir, backend: { url: `file://${stateDir}` } },
+          projectSettings: { name: "e2e", runtime: "nodejs", main: dir, backend: { url: `file://${stateDir}` } },
           envVars: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true" },
         },
       );
