@@ -1,7 +1,11 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { startEmulator } from "../../emulator";
 import { ROOT, installPackedPackage } from "../helpers/pack";
+
+const run = promisify(execFile);
 
 const SECRET = "pw-that-must-never-be-serialized";
 
@@ -9,7 +13,7 @@ describe("the packed package, installed the way a user installs it", () => {
   let dir: string;
   beforeAll(() => {
     ({ dir } = installPackedPackage());
-    for (const f of ["serialize.js", "load.js"]) fs.copyFileSync(path.join(ROOT, "test/fixtures/fresh-project", f), path.join(dir, f));
+    for (const f of ["serialize.js", "load.js", "use-provider.js"]) fs.copyFileSync(path.join(ROOT, "test/fixtures/fresh-project", f), path.join(dir, f));
   }, 300_000);
 
   test("__provider is a tiny require of the installed package, free of secrets, and loads in a fresh process", () => {
@@ -30,10 +34,22 @@ describe("the packed package, installed the way a user installs it", () => {
     expect(loaded.check.inputs).toMatchObject({ name: "fresh", scope: "All", ipAllowlist: ["10.0.0.1"] });
   });
 
-  test("the tarball ships the built code and the shim, not the tests", () => {
+  test('require("<package>/provider") is the provider itself, configured by COMMVAULT_* variables', async () => {
+    const emu = await startEmulator();
+    try {
+      const env = { PATH: process.env.PATH, COMMVAULT_URL: emu.url, COMMVAULT_USERNAME: "admin", COMMVAULT_PASSWORD: "admin-password" };
+      const out = JSON.parse((await run(process.execPath, ["use-provider.js"], { cwd: dir, env })).stdout) as Record<string, unknown>;
+      expect(out).toEqual({ id: expect.stringMatching(/^21:\d+$/), name: "from-env", ipAllowlist: ["10.0.0.1"], goneId: null });
+      expect(emu.emulator.store.data.tokens).toEqual([]);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  test("the tarball ships the built code and the shim, not the tests or source maps", () => {
     const files = execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: ROOT, encoding: "utf8" });
     const names = (JSON.parse(files) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(names).toEqual(expect.arrayContaining(["provider.js", "dist/provider/index.js", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/emulator/cli.js"]));
-    expect(names.filter((n) => n.startsWith("test/") || n.includes(".test."))).toEqual([]);
+    expect(names.filter((n) => n.startsWith("test/") || n.includes(".test.") || n.endsWith(".map"))).toEqual([]);
   });
 });
