@@ -28,6 +28,9 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     }
     return out;
   };
+  // Everything the CLI printed, the provider's own stderr included.
+  let transcript = "";
+  const o = { onOutput: (t: string) => (transcript += t) };
   const writes = () => h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login");
   const storeTokens = () => h.running.emulator.store.data.tokens;
 
@@ -48,7 +51,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
   });
 
   test("1. up creates tokens of every kind, a service account's with an allow list among them", async () => {
-    const res = await stack.up();
+    const res = await stack.up(o);
     expect(res.summary.resourceChanges).toMatchObject({ create: 6 }); // five tokens and the stack
     expect(storeTokens().map((t) => [t.tokenName, t.userId]).sort()).toEqual([
       ["azure-scim", 1], ["bmr", 1], ["ci-pipeline", 1], ["nightly-backup", SVC_BACKUP], ["reports", 22],
@@ -62,7 +65,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
   });
 
   test("2. a second preview reports no changes", async () => {
-    const res = await stack.preview({ expectNoChanges: true });
+    const res = await stack.preview({ expectNoChanges: true, ...o });
     expect(res.changeSummary).toEqual({ same: 6 });
   });
 
@@ -72,7 +75,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     spec.ci = { ...spec.ci, name: "ci-pipeline-v2" };
     spec.backup = { ...spec.backup, renewableUntil: iso(soon + 200 * DAY) };
     spec.reports = { ...spec.reports, ipAllowlist: ["198.51.100.7"] };
-    const res = await stack.up();
+    const res = await stack.up(o);
     expect(res.summary.resourceChanges).toEqual({ same: 3, update: 3 });
     const after = res.outputs;
     for (const k of ["ci", "backup", "reports"]) expect((after[k]!.value as { id: string }).id).toBe((before[k]!.value as { id: string }).id);
@@ -89,7 +92,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     const saved = spec.scim;
     spec.scim = { ...spec.scim, scope: "All", expiresAt: undefined };
     try {
-      const err = await stack.preview().then(() => undefined, (e: Error) => e);
+      const err = await stack.preview(o).then(() => undefined, (e: Error) => e);
       expect(err).toBeDefined();
       expect(String(err!.message)).toMatch(/scope cannot change from "MicrosoftSCIM" to "All".*replaceOnForbiddenScopeChange: true/s);
     } finally {
@@ -103,20 +106,22 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     const session = await h.api.login(ADMIN.username, ADMIN.password);
     const ci = storeTokens().find((t) => t.tokenName === "ci-pipeline-v2")!;
     await h.api.call("PUT", `/V4/AccessToken/${ci.accessTokenId}`, { token: session, body: { tokenName: "edited-in-command-center", allowedIPs: [] } });
-    const preview = await stack.preview({ refresh: true });
+    // A busy server during the refresh: the provider retries and says so in the run's output.
+    await h.api.ctl("POST", "faults", { kind: "status", status: 429, retryAfter: 1, count: 1, method: "GET", path: "/v4/accesstoken" });
+    const preview = await stack.preview({ refresh: true, ...o });
     expect(preview.changeSummary.update).toBe(1);
-    await stack.up({ refresh: true });
+    await stack.up({ refresh: true, ...o });
     expect(storeTokens().find((t) => t.accessTokenId === ci.accessTokenId)).toMatchObject({ tokenName: "ci-pipeline-v2", allowedIPs: ["10.0.0.1"] });
 
     const bmr = storeTokens().find((t) => t.tokenName === "bmr")!;
     await h.api.call("DELETE", `/V4/AccessToken/${bmr.accessTokenId}`, { token: session });
-    await stack.refresh();
-    const res = await stack.up();
+    await stack.refresh(o);
+    const res = await stack.up(o);
     expect(res.summary.resourceChanges).toMatchObject({ create: 1 });
     expect(storeTokens().filter((t) => t.tokenName === "bmr")).toHaveLength(1);
   });
 
-  test("6. state holds no access token, refresh token, session token or password in plaintext; __provider is under 1 KB", async () => {
+  test("6. neither state nor anything the runs printed holds an access token, refresh token, session token or password; __provider is under 1 KB", async () => {
     const state = stateFile(project.stateDir, "e2e", "dev");
     const data = h.running.emulator.store.data;
     const secrets = [
@@ -127,6 +132,9 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     ].filter((s): s is string => typeof s === "string");
     expect(secrets.length).toBeGreaterThan(8);
     for (const s of secrets) expect(state).not.toContain(s);
+    // Nor in anything the runs printed, retry notices included.
+    expect(transcript).toMatch(/commvault: list access tokens of user \d+ failed \(HTTP 429\); retry 1 in 1000 ms/);
+    for (const s of secrets) expect(transcript).not.toContain(s);
     const deployment = JSON.parse(state) as { checkpoint: { latest: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } } };
     const tokens = deployment.checkpoint.latest.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/commvault:AccessToken");
     expect(tokens).toHaveLength(5);
@@ -152,8 +160,8 @@ module.exports = {
   delete: (id, props) => { fs.appendFileSync(${JSON.stringify(marker)}, "delete " + id + "\\n"); return base.delete(id, props); },
 };
 `);
-    await stack.refresh();
-    const res = await stack.destroy();
+    await stack.refresh(o);
+    const res = await stack.destroy(o);
     const served = fs.readFileSync(marker, "utf8").trim().split("\n");
     expect(served.filter((l) => l.startsWith("read "))).toHaveLength(5);
     expect(served.filter((l) => l.startsWith("delete "))).toHaveLength(5);
