@@ -42,6 +42,12 @@ export interface LoggedRequest {
 
 const LOGGED_BODIES = /^\/v4\/accesstoken(\/\d+)?$/;
 
+/** A flat Commvault error answer. */
+const failure = (status: number, e: { code: number; message: string }): ApiResponse => ({
+  status,
+  body: { errorCode: e.code, errorMessage: e.message },
+});
+
 export class Emulator {
   readonly clock = new Clock();
   readonly faults = new Faults();
@@ -53,8 +59,12 @@ export class Emulator {
 
   constructor(readonly options: EmulatorOptions = {}) {
     this.store = new Store(options.dataFile, options.passwords ?? {});
-    this.variants = { errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, ...options.variants };
+    this.variants = this.startVariants();
     this.limiter = new RateLimiter(options.rateLimit);
+  }
+
+  private startVariants(): Variants {
+    return { errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, ...this.options.variants };
   }
 
   get context(): Context {
@@ -67,7 +77,7 @@ export class Emulator {
     this.clock.reset();
     this.faults.clear();
     this.limiter.set(this.options.rateLimit);
-    Object.assign(this.variants, { errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, ...this.options.variants });
+    Object.assign(this.variants, this.startVariants());
     this.log.length = 0;
   }
 
@@ -78,7 +88,7 @@ export class Emulator {
     const method = (req.method ?? "GET").toUpperCase();
 
     if (path?.startsWith("/__emulator")) {
-      if (!this.options.control) return send(res, { status: 404, body: { errorCode: ERRORS.noRoute.code, errorMessage: ERRORS.noRoute.message } });
+      if (!this.options.control) return send(res, failure(404, ERRORS.noRoute));
       return send(res, control(this, method, path, url.searchParams, raw));
     }
     const entry: LoggedRequest = { seq: ++this.seq, at: this.clock.now(), method, path: path ?? url.pathname, status: 0 };
@@ -95,19 +105,18 @@ export class Emulator {
     if (injected) {
       entry.status = injected.status!;
       const headers: Record<string, string> = injected.status === 429 ? { "Retry-After": String(injected.retryAfter ?? 1) } : {};
-      return send(res, { status: injected.status!, headers, body: { errorCode: ERRORS.internal.code, errorMessage: `Injected fault ${injected.status}` } });
+      return send(res, { ...failure(injected.status!, { code: ERRORS.internal.code, message: `Injected fault ${injected.status}` }), headers });
     }
     const wait = this.limiter.check(credentialOf(req.headers) ?? req.socket.remoteAddress ?? "anonymous");
     if (wait !== undefined && this.limiter.config) {
       entry.status = 429;
       return send(res, {
-        status: 429,
+        ...failure(429, ERRORS.rateLimited),
         headers: {
           "Retry-After": String(wait),
           "X-RateLimit-Limit": String(this.limiter.config.limit),
           "X-RateLimit-Period": String(this.limiter.config.periodSeconds),
         },
-        body: { errorCode: ERRORS.rateLimited.code, errorMessage: ERRORS.rateLimited.message },
       });
     }
 
@@ -123,7 +132,7 @@ export class Emulator {
   }
 
   private respond(method: string, path: string | undefined, query: URLSearchParams, raw: string, req: http.IncomingMessage, entry: LoggedRequest): ApiResponse {
-    if (path === undefined) return { status: 404, body: { errorCode: ERRORS.noRoute.code, errorMessage: ERRORS.noRoute.message } };
+    if (path === undefined) return failure(404, ERRORS.noRoute);
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -134,15 +143,16 @@ export class Emulator {
     const remote = typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : req.socket.remoteAddress;
     const apiReq: ApiRequest = { method, path, query, headers: req.headers, body, remote };
     if ((method === "POST" || method === "PUT") && LOGGED_BODIES.test(path)) entry.body = body;
+    const route = routeFor(apiReq);
     try {
-      const { response, caller } = dispatch(this.context, apiReq);
+      const { response, caller } = dispatch(this.context, apiReq, route);
       if (caller) Object.assign(entry, { userName: caller.user.userName, via: caller.kind });
       return response;
     } catch (e) {
       if (!(e instanceof ApiFailure)) {
-        return { status: 500, body: { errorCode: ERRORS.internal.code, errorMessage: ERRORS.internal.message } };
+        return failure(500, ERRORS.internal);
       }
-      const shape = routeFor(apiReq)?.appErrors;
+      const shape = route?.appErrors;
       const flat = { errorCode: e.code, errorMessage: e.message };
       if (this.variants.errorsAsHttp200 && shape && [400, 403, 404].includes(e.status)) {
         return { status: 200, body: shape === "nested" ? { error: flat } : flat };
@@ -183,7 +193,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const emulator = new Emulator(options);
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     emulator.handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { errorCode: ERRORS.internal.code, errorMessage: ERRORS.internal.message } });
+      if (!res.headersSent) send(res, failure(500, ERRORS.internal));
     });
   };
   const server = options.tls ? https.createServer(options.tls, listener) : http.createServer(listener);

@@ -4,7 +4,7 @@ import { fail, type ApiRequest, type ApiResponse, type Envelope } from "./http";
 import { createToken, deleteToken, listTokens, modifyToken, renewToken, type Context } from "./tokens";
 import { listUsers, whoAmI } from "./users";
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   /** Absent: the call needs no Authtoken (login, renew). */
@@ -28,22 +28,20 @@ const routes: Route[] = [
 
 export interface Dispatch {
   response: ApiResponse;
-  route?: Route;
   caller?: Caller;
 }
 
+export function routeFor(req: ApiRequest): Route | undefined {
+  return routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+}
+
 /** Authenticates (unless the route is open), then runs the handler. Throws ApiFailure. */
-export function dispatch(ctx: Context, req: ApiRequest): Dispatch {
-  const route = routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+export function dispatch(ctx: Context, req: ApiRequest, route: Route | undefined): Dispatch {
   const open = route && !route.authenticated;
   // Unknown paths still authenticate first, as a real server does: a Custom token calling
   // outside its endpoints is refused before the path is looked up.
   const caller = open ? undefined : authenticate(ctx.store, ctx.clock, req);
   if (!route) throw fail.of(404, ERRORS.noRoute);
   const id = route.pattern.exec(req.path)?.[1] ?? "";
-  return { response: route.handle(ctx, caller, req, id), route, caller };
-}
-
-export function routeFor(req: ApiRequest): Route | undefined {
-  return routes.find((r) => r.method === req.method && r.pattern.test(req.path));
+  return { response: route.handle(ctx, caller, req, id), caller };
 }
