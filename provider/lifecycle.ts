@@ -3,10 +3,9 @@ import type { CommvaultClient, CreateTokenRequest } from "./client/client";
 import { CommvaultError, CreateAnswerLostError } from "./client/errors";
 import type { CreatedToken, TokenListEntry } from "./client/schemas";
 import { SETTINGS, type RawSettings, type SettingName } from "./config";
-import { createRequest, dropUndefined, epochText, nowSeconds, refreshed, stateOf } from "./mapping";
+import { createRequest, nowSeconds, refreshed, stateOf, updatedState } from "./mapping";
 import { checkInputs, type AccessTokenInputs } from "./model/inputs";
 import { planChange } from "./model/plan";
-import { isFixedScope } from "./model/scope";
 import { parseResourceId, resourceId, type AccessTokenState } from "./model/state";
 import { resolveOwner } from "./owner";
 import { callerName, client, setConfig } from "./runtime";
@@ -102,9 +101,7 @@ export const provider: dynamic.ResourceProvider = {
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
     const plan = planChange(olds, news, callerName());
-    const keep = { tokenId: olds.tokenId, userId: olds.userId, userName: olds.userName, accessToken: olds.accessToken, refreshToken: olds.refreshToken, createdAt: olds.createdAt, accessTokenExpiresAt: olds.accessTokenExpiresAt, refreshTokenExpiresAt: olds.refreshTokenExpiresAt };
-    const next: AccessTokenState = dropUndefined({ ...keep, ...news, userId: olds.userId, renewableUntil: news.renewableUntil ?? olds.renewableUntil, expiresAt: news.expiresAt ?? olds.expiresAt });
-    if (plan.action === "none") return { outs: next };
+    if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);
     let answer;
     try {
@@ -115,14 +112,7 @@ export const provider: dynamic.ResourceProvider = {
       }
       throw e;
     }
-    const fixed = isFixedScope(news.scope);
-    return {
-      outs: dropUndefined({
-        ...next,
-        renewableUntil: fixed ? undefined : epochText(answer.renewableUntilTimestamp) ?? next.renewableUntil,
-        expiresAt: fixed ? epochText(answer.tokenExpiryTimestamp) ?? next.expiresAt : undefined,
-      }),
-    };
+    return { outs: updatedState(olds, news, answer) };
   },
 
   async delete(id: string, props: AccessTokenState): Promise<void> {

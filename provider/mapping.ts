@@ -1,5 +1,5 @@
 import type { CreateTokenRequest } from "./client/client";
-import type { CreatedToken, TokenListEntry } from "./client/schemas";
+import type { CreatedToken, ModifiedToken, TokenListEntry } from "./client/schemas";
 import type { AccessTokenInputs } from "./model/inputs";
 import { normaliseAllowList } from "./model/ip";
 import { TOKEN_TYPE, isFixedScope, scopeOf } from "./model/scope";
@@ -63,3 +63,25 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
   return dropUndefined(next);
 }
 
+
+/**
+ * The state after an update: the new inputs, what the server says of the lifetime, and what only
+ * a create or the server knows (id, owner, secrets, times), kept from the old state.
+ */
+export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, answer?: ModifiedToken): AccessTokenState {
+  const { tokenId, userId, userName, accessToken, refreshToken, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt } = olds;
+  const fixed = isFixedScope(news.scope);
+  return dropUndefined({
+    ...news,
+    tokenId,
+    userId,
+    userName: news.userName ?? userName,
+    accessToken,
+    refreshToken,
+    createdAt,
+    accessTokenExpiresAt,
+    refreshTokenExpiresAt,
+    renewableUntil: fixed ? undefined : epochText(answer?.renewableUntilTimestamp) ?? news.renewableUntil ?? olds.renewableUntil,
+    expiresAt: fixed ? epochText(answer?.tokenExpiryTimestamp) ?? news.expiresAt ?? olds.expiresAt : undefined,
+  });
+}
