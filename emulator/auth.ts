@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Clock } from "./clock";
-import { ERRORS, LIMITS, ONE_TOUCH_ENDPOINTS, TOKEN_TYPES } from "./contract";
-import { ApiFailure, fail, ok, type ApiRequest, type ApiResponse } from "./http";
+import { ERRORS, ONE_TOUCH_ENDPOINTS, TOKEN_TYPES } from "./contract";
+import { ApiFailure, fail, type ApiRequest } from "./http";
 import { allowed } from "./ip";
 import type { SessionRecord, Store, TokenRecord, UserRecord } from "./store";
-import { asBody, optionalInt } from "./validate";
 
 export type Caller =
   | { kind: "session"; user: UserRecord; session: SessionRecord }
@@ -21,6 +19,14 @@ export function credentialOf(headers: IncomingHttpHeaders): string | undefined {
   if (raw) return raw.trim().replace(/^(QSDK|Bearer)\s+/i, "");
   if (authz && /^Bearer\s+/i.test(authz)) return authz.replace(/^Bearer\s+/i, "").trim();
   return undefined;
+}
+
+/** The SDK's `POST /WhoAmI` and the newer `GET /v2/WhoAmI` (contract section 2). */
+const WHO_AM_I_PATHS: ReadonlySet<string> = new Set(["/whoami", "/v2/whoami"]);
+
+/** True when a session has gone unused for longer than its timeout. */
+export function idle(session: SessionRecord, now: number): boolean {
+  return now - session.lastUsed > session.timeoutMinutes * 60;
 }
 
 /** True when a token's life is over: its own expiry, or for renewable scopes the renewable-until. */
@@ -48,11 +54,8 @@ export function authenticate(store: Store, clock: Clock, req: ApiRequest): Calle
 
   const session = store.data.sessions.find((s) => s.token === credential);
   if (session) {
-    if (now - session.lastUsed > session.timeoutMinutes * 60) {
-      store.data.sessions = store.data.sessions.filter((s) => s !== session);
-      store.save();
-      throw denied();
-    }
+    // An idle session stays in the store, refused, so that RenewLoginToken can still renew it.
+    if (idle(session, now)) throw denied();
     const user = store.user(session.userId);
     if (!user?.enabled) throw denied();
     session.lastUsed = now;
@@ -65,46 +68,11 @@ export function authenticate(store: Store, clock: Clock, req: ApiRequest): Calle
   if (!user?.enabled) throw denied();
   const endpoints = endpointsFor(token);
   // WhoAmI answers any valid token so that callers can test a token without knowing its scope.
-  if (endpoints && req.path !== "/v2/whoami" && !withinEndpoints(endpoints, req.path)) {
+  if (endpoints && !WHO_AM_I_PATHS.has(req.path) && !withinEndpoints(endpoints, req.path)) {
     throw new ApiFailure(403, ERRORS.accessDenied.code, ERRORS.accessDenied.message);
   }
   token.lastUsedTime = now;
   return { kind: "token", user, token };
-}
-
-export function login(store: Store, clock: Clock, req: ApiRequest): ApiResponse {
-  const body = asBody(req.body);
-  const username = typeof body.username === "string" ? body.username : "";
-  const password = typeof body.password === "string" ? Buffer.from(body.password, "base64").toString("utf8") : undefined;
-  const timeout = optionalInt(body, "timeout") ?? LIMITS.sessionTimeoutMinutes;
-  const user = store.data.users.find((u) => u.userName.toLowerCase() === username.toLowerCase());
-  if (!user || !user.enabled || user.password === undefined || password !== user.password) {
-    return ok({ errList: [{ errorCode: ERRORS.loginFailed.code, errLogMessage: ERRORS.loginFailed.message }] });
-  }
-  const token = randomBytes(48).toString("hex");
-  store.data.sessions.push({ token, userId: user.userId, timeoutMinutes: timeout > 0 ? timeout : 30, lastUsed: clock.now() });
-  store.save();
-  return ok({
-    token: `QSDK ${token}`,
-    userName: user.userName,
-    userGUID: user.userGUID,
-    userId: user.userId,
-    aliasName: String(user.userId),
-    loginAttempts: 0,
-    remainingLockTime: 0,
-    forcePasswordChange: false,
-    isAccountLocked: false,
-    providerType: 1,
-    ownerOrganization: { providerId: 0, providerDomainName: "Commcell" },
-  });
-}
-
-export function logout(store: Store, caller: Caller): ApiResponse {
-  if (caller.kind === "session") {
-    store.data.sessions = store.data.sessions.filter((s) => s !== caller.session);
-    store.save();
-  }
-  return ok("User logged out");
 }
 
 /** Create, modify and delete need a session: an access token can never manage access tokens. */

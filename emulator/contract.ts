@@ -57,7 +57,24 @@ export const ERRORS = {
   noRoute: { code: 1020, message: "The requested API was not found" },
   rateLimited: { code: 1021, message: "Rate limit exceeded" },
   internal: { code: 1022, message: "Internal server error" },
+  // RenewLoginToken answers this as HTTP 200 `{error: {errorCode, errLogMessage}}` (contract section 2).
+  sessionNotRenewable: { code: 1023, message: "Invalid session: it was logged out or never existed; log in again" },
 } as const;
+
+/**
+ * RenewLoginToken (contract section 2). The contract fixes that a session ended for idleness
+ * renews and that a logged-out or unknown one does not; the rest is ours.
+ */
+export const SESSION_RENEWAL = {
+  /** Whether `deviceId` must equal the one given at login (the SDK always sends the same). */
+  matchDeviceId: false,
+} as const;
+
+/**
+ * The body of `GET {base}` (contract section 1). Undocumented: Commvault's Python SDK only
+ * checks for HTTP 200 before it logs in.
+ */
+export const SERVICE_ROOT_BODY = {} as const;
 
 /** Seed users. Ids are spread apart so that a mix-up of user and token ids cannot pass silently. */
 export const SEED_USERS = [

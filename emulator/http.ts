@@ -18,8 +18,9 @@ export const fail = {
 };
 
 /**
- * How an operation wraps its status: `nested` is `{error:{errorCode,errorMessage}, ...}`
- * (create, modify, list), `flat` is `{errorCode, errorMessage}` (delete, renew, everything else).
+ * Where an operation's application error sits in an HTTP 200 (contract section 6): `nested` is
+ * `{error:{errorCode,errorMessage}}` (create, modify), `flat` is `{errorCode, errorMessage}`
+ * (delete, list, renew), each where Commvault's Python SDK reads it.
  */
 export type Envelope = "nested" | "flat";
 

@@ -43,6 +43,8 @@ export interface SessionRecord {
   userId: number;
   timeoutMinutes: number;
   lastUsed: number;
+  /** As given at login; RenewLoginToken may check it (contract.ts SESSION_RENEWAL). */
+  deviceId?: string;
 }
 
 export interface StoreData {

@@ -9,7 +9,7 @@ import { asBody, optionalInt, optionalStringArray, optionalTokenType, tokenTypeN
 
 /** The section-6 variants a real server may show; each is a switch so the client is tested against it. */
 export interface Variants {
-  /** Application errors of create/modify/list/delete answer HTTP 200 with a non-zero errorCode. */
+  /** Application errors of create/modify/list/delete/renew answer HTTP 200 with a non-zero errorCode. */
   errorsAsHttp200: boolean;
   /** `tokenType` is returned as its name (`ALL`, `CUSTOM`, ...) rather than an integer. */
   tokenTypeAsNames: boolean;
@@ -24,7 +24,6 @@ export interface Context {
 }
 
 const isFixed = (tokenType: number) => FIXED_SCOPES.has(tokenType);
-const SCOPE_LABEL = "All, Custom or Hyperscale";
 
 function typeOut(ctx: Context, n: number): number | string {
   return ctx.variants.tokenTypeAsNames ? tokenTypeName(n) : n;
@@ -65,14 +64,15 @@ function checkEndpoints(body: Body): string[] | undefined {
   return eps;
 }
 
-/** Validates a requested lifetime against the scope's default and bound; rejects a field of the wrong scope. */
+/**
+ * The lifetime a request asks for, validated against the scope's default and bound. Only the
+ * field of the token's own scope is read: the other scope's field is ignored, on create and
+ * modify, unread and unchecked, as Commvault's Python SDK documents and relies on (contract
+ * section 4), so the token keeps the lifetime of its own scope.
+ */
 function lifetime(tokenType: number, body: Body, now: number, creating: boolean): { renewableUntil?: number; expiry?: number } {
-  const renewableUntil = optionalInt(body, "renewableUntilTimestamp");
-  const expiry = optionalInt(body, "tokenExpiryTimestamp");
   if (isFixed(tokenType)) {
-    if (renewableUntil !== undefined) {
-      throw fail.validation("renewableUntilTimestamp is not valid for Microsoft SCIM or 1-Touch tokens; use tokenExpiryTimestamp");
-    }
+    const expiry = optionalInt(body, "tokenExpiryTimestamp");
     const scim = tokenType === TOKEN_TYPES.MS_SCIM;
     const [def, max] = scim ? [LIMITS.scimDefault, LIMITS.scimMax] : [LIMITS.oneTouchDefault, LIMITS.oneTouchMax];
     if (expiry === undefined || expiry === 0) return creating ? { expiry: now + def } : {};
@@ -80,9 +80,7 @@ function lifetime(tokenType: number, body: Body, now: number, creating: boolean)
     if (expiry > now + max) throw fail.validation(`tokenExpiryTimestamp may be at most ${max / 86400} days from now`);
     return { expiry };
   }
-  if (expiry !== undefined) {
-    throw fail.validation(`tokenExpiryTimestamp is not valid for ${SCOPE_LABEL} tokens; use renewableUntilTimestamp`);
-  }
+  const renewableUntil = optionalInt(body, "renewableUntilTimestamp");
   if (renewableUntil === undefined || renewableUntil === 0) {
     return creating ? { renewableUntil: now + LIMITS.renewableDefault } : {};
   }

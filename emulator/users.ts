@@ -12,6 +12,8 @@ export function listUsers(store: Store): ApiResponse {
   });
 }
 
+/** The SDK reads `user.userName`; the flat fields serve simpler callers (contract section 2). */
 export function whoAmI(caller: Caller): ApiResponse {
-  return ok({ userId: caller.user.userId, userName: caller.user.userName });
+  const { userId, userName } = caller.user;
+  return ok({ user: { userId, userName }, userId, userName });
 }

@@ -88,20 +88,29 @@ describe("emulator: fault injection and rate limiting (contract sections 5, 7)",
 describe("emulator: section-6 variants", () => {
   const h = useEmulator();
 
-  test("errorsAsHttp200: create/modify/list errors nest under error, delete errors are flat, all HTTP 200", async () => {
+  test("errorsAsHttp200: create and modify errors nest under error; delete, list and renew errors are top-level; all HTTP 200", async () => {
     await h.api.ctl("POST", "variants", { errorsAsHttp200: true });
     const create = await h.api.create(h.alice, { tokenName: "" });
     expect(create.status).toBe(200);
     expect(create.body.error.errorCode).not.toBe(0);
-    const list = await h.api.call("GET", `/V4/AccessToken?userId=${SVC_BACKUP}`, { token: h.alice });
-    expect(list.status).toBe(200);
-    expect(list.body.error.errorMessage).toMatch(/permission/);
+    expect(create.body.tokenInfo).toBeUndefined();
     const modify = await h.api.call("PUT", "/V4/AccessToken/999", { token: h.alice, body: { tokenName: "x" } });
     expect(modify.status).toBe(200);
-    expect(modify.body.error.errorMessage).toBe("Access token not found");
+    expect(modify.body).toEqual({ error: { errorCode: expect.any(Number), errorMessage: "Access token not found" } });
+    // Where the SDK reads them: response['errorCode'] / response.get('errorCode').
+    const list = await h.api.call("GET", `/V4/AccessToken?userId=${SVC_BACKUP}`, { token: h.alice });
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual({ errorCode: expect.any(Number), errorMessage: expect.stringMatching(/permission/) });
+    expect(list.body.errorCode).not.toBe(0);
+    const unknownUser = await h.api.call("GET", "/V4/AccessToken?userId=4242", { token: h.admin });
+    expect(unknownUser.body).toEqual({ errorCode: expect.any(Number), errorMessage: "User not found" });
     const del = await h.api.call("DELETE", "/V4/AccessToken/999", { token: h.alice });
     expect(del.status).toBe(200);
     expect(del.body).toEqual({ errorCode: expect.any(Number), errorMessage: "Access token not found" });
+    expect(del.body.errorCode).not.toBe(0);
+    const renew = await h.api.call("POST", "/V4/AccessToken/Renew", { body: { accessToken: "feedface", refreshToken: "x" } });
+    expect(renew.status).toBe(200);
+    expect(renew.body).toEqual({ errorCode: expect.any(Number), errorMessage: "Access token not found" });
     // Authentication failures stay HTTP 401.
     expect((await h.api.call("GET", "/V4/AccessToken", { token: "QSDK 00" })).status).toBe(401);
   });

@@ -49,8 +49,6 @@ describe("emulator: create, list, modify, delete (contract section 4)", () => {
   test.each([
     ["renewable-until beyond 365 days", { tokenName: "a", renewableUntilTimestamp: now() + 366 * DAY }, /at most 365 days/],
     ["renewable-until in the past", { tokenName: "a", renewableUntilTimestamp: now() - 10 }, /future/],
-    ["an expiry on an All token", { tokenName: "a", tokenExpiryTimestamp: now() + DAY }, /not valid for All, Custom or Hyperscale/],
-    ["a renewable-until on a SCIM token", { tokenName: "a", tokenType: 1, renewableUntilTimestamp: now() + DAY }, /not valid for Microsoft SCIM or 1-Touch/],
     ["SCIM beyond 365 days", { tokenName: "a", tokenType: 1, tokenExpiryTimestamp: now() + 366 * DAY }, /at most 365 days/],
     ["1-Touch beyond 14 days", { tokenName: "a", tokenType: 4, tokenExpiryTimestamp: now() + 15 * DAY }, /at most 14 days/],
     ["Custom without endpoints", { tokenName: "a", tokenType: 3 }, /apiEndpoints/],
@@ -66,6 +64,49 @@ describe("emulator: create, list, modify, delete (contract section 4)", () => {
     expect(r.body.errorCode).not.toBe(0);
     expect(r.body.errorMessage).toMatch(message);
     expect(r.body.tokenInfo).toBeUndefined();
+  });
+
+  // Contract section 4: the SDK sends both lifetime fields as given and documents the one of the
+  // other scope as ignored. Even a value that would be refused for its own scope is ignored.
+  test.each([
+    ["an All token ignores tokenExpiryTimestamp", { tokenName: "a", tokenExpiryTimestamp: now() - DAY }, 2],
+    ["a Custom token ignores tokenExpiryTimestamp", { tokenName: "a", tokenType: 3, apiEndpoints: ["/client"], tokenExpiryTimestamp: now() + 400 * DAY }, 3],
+    ["a SCIM token ignores renewableUntilTimestamp", { tokenName: "a", tokenType: 1, renewableUntilTimestamp: now() + 400 * DAY }, 1],
+    ["a 1-Touch token ignores renewableUntilTimestamp", { tokenName: "a", tokenType: 4, renewableUntilTimestamp: now() - DAY }, 4],
+  ])("create: %s and keeps its own scope's default lifetime", async (_why, body, tokenType) => {
+    const t0 = now();
+    const r = await h.api.create(h.alice, body);
+    expect(r.status).toBe(200);
+    const info = r.body.tokenInfo;
+    expect(info.tokenType).toBe(tokenType);
+    if (FIXED.has(tokenType)) {
+      expect(info.renewableUntilTimestamp).toBeUndefined();
+      const days = tokenType === SCOPES.SCIM ? 30 : 7;
+      expect(Math.abs(info.tokenExpiryTimestamp - (t0 + days * DAY))).toBeLessThanOrEqual(2);
+    } else {
+      expect(Math.abs(info.renewableUntilTimestamp - (t0 + 90 * DAY))).toBeLessThanOrEqual(2);
+      expect(Math.abs(info.tokenExpiryTimestamp - (t0 + 30 * 60))).toBeLessThanOrEqual(2);
+    }
+  });
+
+  test("modify ignores the lifetime field of the other scope and keeps the token's own, also across a scope change", async () => {
+    const all = (await h.api.create(h.alice, { tokenName: "all" })).body.tokenInfo;
+    const scim = (await h.api.create(h.alice, { tokenName: "scim", tokenType: 1 })).body.tokenInfo;
+    const put = (id: number, body: Record<string, unknown>) => h.api.call("PUT", `/V4/AccessToken/${id}`, { token: h.alice, body });
+
+    const a = await put(all.accessTokenId, { tokenName: "all-2", tokenExpiryTimestamp: now() + 5 * DAY });
+    expect(a.status).toBe(200);
+    expect(a.body.tokenInfo).toMatchObject({ tokenName: "all-2", renewableUntilTimestamp: all.renewableUntilTimestamp, tokenExpiryTimestamp: all.tokenExpiryTimestamp });
+
+    const s = await put(scim.accessTokenId, { renewableUntilTimestamp: now() + 5 * DAY });
+    expect(s.status).toBe(200);
+    expect(s.body.tokenInfo.tokenExpiryTimestamp).toBe(scim.tokenExpiryTimestamp);
+    expect(s.body.tokenInfo.renewableUntilTimestamp).toBeUndefined();
+
+    // All to Hyperscale with both fields, as the SDK sends them: only renewable-until applies.
+    const until = now() + 10 * DAY;
+    const hyper = await put(all.accessTokenId, { tokenType: 5, renewableUntilTimestamp: until, tokenExpiryTimestamp: now() + 3 * DAY });
+    expect(hyper.body.tokenInfo).toMatchObject({ tokenType: 5, renewableUntilTimestamp: until, tokenExpiryTimestamp: all.tokenExpiryTimestamp });
   });
 
   test("a 255-character name and the 365-day bound are accepted", async () => {

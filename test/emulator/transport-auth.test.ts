@@ -6,7 +6,7 @@ describe("emulator: transport and authentication (contract sections 1-2)", () =>
   test.each(["/v2/WhoAmI", "/V2/WHOAMI", "/v2/whoami/", "//v2//WhoAmI"])("path %s is matched case-insensitively, slashes tolerated", async (path) => {
     const r = await h.api.call("GET", path, { token: h.admin });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ userId: ADMIN.userId, userName: "admin" });
+    expect(r.body).toEqual({ user: { userId: ADMIN.userId, userName: "admin" }, userId: ADMIN.userId, userName: "admin" });
   });
 
   test("login takes a base64 password and answers a QSDK session token", async () => {
