@@ -1,14 +1,15 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { CommvaultClient, CreateTokenRequest } from "./client/client";
-import { CommvaultError, CreateAnswerLostError } from "./client/errors";
-import type { CreatedToken, TokenListEntry } from "./client/schemas";
+import { CommvaultError } from "./client/errors";
+import type { TokenListEntry } from "./client/schemas";
 import { SETTINGS, type RawSettings, type SettingName } from "./config";
-import { createRequest, nowSeconds, refreshed, stateOf, updatedState } from "./mapping";
+import { CreateUnsettledError, createWithRecovery } from "./create";
+import { createRequest, dropUndefined, nowSeconds, refreshed, stateOf, updatedState } from "./mapping";
 import { checkInputs, type AccessTokenInputs } from "./model/inputs";
+import { ownerKeptMessage } from "./model/owner-rules";
 import { planChange } from "./model/plan";
-import { parseResourceId, resourceId, type AccessTokenState } from "./model/state";
-import { resolveOwner } from "./owner";
-import { callerName, client, setConfig } from "./runtime";
+import { resourceId, type AccessTokenState } from "./model/state";
+import { assertMayCreateFor, me, ownerVerdict, resolveOwner } from "./owner";
+import { callerName, client, lateCommitMs, lister, setConfig, warn } from "./runtime";
 
 function context(e: unknown, what: string): Error {
   if (CommvaultError.isInstance(e)) return e;
@@ -17,30 +18,25 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
-/** How many times a create whose answer was lost is revoked and made again. */
-const LOST_ANSWER_RETRIES = 3;
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** The listed token that state points at: by id, or by name while a create is unsettled. */
+function locate(tokens: TokenListEntry[], props: AccessTokenState): TokenListEntry | undefined {
+  if (props.tokenId !== undefined) return tokens.find((t) => t.accessTokenId === props.tokenId);
+  return props.pendingRecreate ? tokens.find((t) => sameName(t.tokenName, props.name)) : undefined;
+}
 
 /**
- * Creates the token. When the answer (which alone carries the secret) is lost after the token was
- * made, the token is ours, since create checked that the name was free: revoke it and create it
- * again. If answers keep being lost, revoke the last one too, so that no token outlives a failed
- * create without being in state.
+ * A token that names no owner stays with the owner recorded at creation. When the provider now
+ * logs in as someone else, say so at preview (once per run and token), without any change.
  */
-async function createRecovering(c: CommvaultClient, req: CreateTokenRequest): Promise<CreatedToken> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await c.createToken(req);
-    } catch (e) {
-      if (!(e instanceof CreateAnswerLostError)) throw e;
-      await c.deleteToken(e.accessTokenId);
-      if (attempt > LOST_ANSWER_RETRIES) {
-        throw new Error(
-          `creating access token "${req.tokenName}": the server's answer was lost ${attempt} times in a row (${attempt} attempts); ` +
-            `each token made was revoked, so no token was left behind. The network to Commvault is dropping answers; run the command again once it is stable.`,
-        );
-      }
-    }
-  }
+async function warnIfCallerMoved(olds: AccessTokenState, news: AccessTokenInputs): Promise<void> {
+  const caller = callerName();
+  if (news.userId !== undefined || news.userName !== undefined || !caller || olds.userName === undefined) return;
+  // The same text is the common case and needs no look-up; an AD login may differ only in form.
+  if (sameName(caller, olds.userName)) return;
+  const self = await me(client()).catch(() => undefined);
+  if (self && self.userId !== olds.userId) warn(ownerKeptMessage(olds.name, `${olds.userName} (user id ${olds.userId})`, `${caller} (user id ${self.userId})`));
 }
 
 export const provider: dynamic.ResourceProvider = {
@@ -61,7 +57,9 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
-    const plan = planChange(olds, news, callerName());
+    const owner = await ownerVerdict(client, olds, news);
+    if (owner === "same") await warnIfCallerMoved(olds, news);
+    const plan = planChange(olds, news, owner);
     if (plan.action === "none") return { changes: false };
     if (plan.action === "update") return { changes: true };
     return { changes: true, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
@@ -70,44 +68,62 @@ export const provider: dynamic.ResourceProvider = {
   async create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
     const c = client();
     const owner = await resolveOwner(c, inputs);
+    await assertMayCreateFor(c, owner);
     // A token of the same name would make the create fail; say so plainly, and remember that the
     // name was free, so that a token found under it after a lost answer is certainly ours.
-    const clash = (await c.listTokens(owner.explicit ? owner.userId : undefined)).find((t) => t.tokenName.toLowerCase() === inputs.name.toLowerCase());
+    const clash = (await lister().tokens(owner.userId)).find((t) => sameName(t.tokenName, inputs.name));
     if (clash) {
       throw new Error(
         `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); ` +
           `names are unique per user. Give this resource another name, or delete that token in Command Center first.`,
       );
     }
-    const created = await createRecovering(c, createRequest(inputs, owner));
-    return { id: resourceId(created.userId, created.accessTokenId), outs: stateOf(inputs, owner, created) };
+    let created;
+    try {
+      created = await createWithRecovery({ client: c, lister: lister(), lateCommitMs: lateCommitMs() }, createRequest(inputs, owner), owner.userId);
+    } catch (e) {
+      if (!(e instanceof CreateUnsettledError)) throw e;
+      // Kept in state (a partial failure), so that the next `up` replaces it: nothing is orphaned.
+      const pending = dropUndefined({ ...inputs, userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message });
+      throw Object.assign(e, {
+        id: resourceId(owner.userId, e.tokenId),
+        properties: { ...pending, __provider: (inputs as unknown as Record<string, unknown>).__provider },
+        reasons: [e.message],
+      });
+    }
+    // createdAt is the server's: from the same per-owner list the wave shares.
+    const listed = (await lister().tokens(owner.userId)).find((t) => t.accessTokenId === created.accessTokenId);
+    return { id: resourceId(owner.userId, created.accessTokenId), outs: stateOf(inputs, owner, created, listed) };
   },
 
   async read(id: string, props: AccessTokenState): Promise<dynamic.ReadResult> {
-    const { userId, tokenId } = parseResourceId(id);
     let tokens: TokenListEntry[];
     try {
-      tokens = await client().listTokens(userId);
+      tokens = await lister().tokens(props.userId);
     } catch (e) {
-      // The owner is gone, and every token with them.
-      if (CommvaultError.isInstance(e) && e.kind === "not-found") return {};
+      // Only Commvault's own answer that the owner is gone drops the resource; a proxy's 404 or a
+      // server without the API fails the refresh instead.
+      if (CommvaultError.isInstance(e) && e.gone === "user") return {};
       throw context(e, `reading access token ${id}`);
     }
-    const found = tokens.find((t) => t.accessTokenId === tokenId);
+    const found = locate(tokens, props);
     // Deleted by hand: leave state, and the next `up` creates it again.
     if (!found) return {};
-    return { id, props: refreshed(props, found) };
+    return { id, props: refreshed({ ...props, tokenId: found.accessTokenId }, found) };
   },
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
-    const plan = planChange(olds, news, callerName());
+    const plan = planChange(olds, news);
     if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);
+    if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
+    // A change that Commvault does not store (the owner's name as the program spells it) needs no call.
+    if (Object.keys(plan.patch).length === 0) return { outs: updatedState(olds, news) };
     let answer;
     try {
       answer = await client().modifyToken(olds.tokenId, plan.patch);
     } catch (e) {
-      if (CommvaultError.isInstance(e) && e.kind === "not-found") {
+      if (CommvaultError.isInstance(e) && e.gone === "token") {
         throw new Error(`access token ${id} no longer exists in Commvault (deleted outside Pulumi); run \`pulumi refresh\` and then \`pulumi up\` to create it again`);
       }
       throw e;
@@ -116,13 +132,18 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: AccessTokenState): Promise<void> {
-    const tokenId = props.tokenId ?? parseResourceId(id).tokenId;
+    let tokenId = props.tokenId;
+    if (tokenId === undefined) {
+      // An unsettled create: whatever token holds the name is the one it made.
+      tokenId = locate(await lister().tokens(props.userId), props)?.accessTokenId;
+      if (tokenId === undefined) return;
+    }
     try {
       await client().deleteToken(tokenId);
     } catch (e) {
       // Already gone counts as deleted.
-      if (CommvaultError.isInstance(e) && e.kind === "not-found") return;
-      throw e;
+      if (CommvaultError.isInstance(e) && e.gone === "token") return;
+      throw context(e, `deleting access token ${id}`);
     }
   },
 };

@@ -22,7 +22,8 @@ export function createRequest(inputs: AccessTokenInputs, owner: Owner): CreateTo
   return req;
 }
 
-export function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken): AccessTokenState {
+/** The state after a create: the inputs, the create's answer, and what only the list knows (createdAt). */
+export function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken, listed?: TokenListEntry): AccessTokenState {
   const fixed = isFixedScope(inputs.scope);
   const state: AccessTokenState = {
     ...inputs,
@@ -31,7 +32,7 @@ export function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken
     userName: owner.userName,
     accessToken: t.accessToken,
     refreshToken: t.refreshToken,
-    createdAt: formatEpoch(nowSeconds()),
+    createdAt: epochText(listed?.createdTime),
     accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp),
     refreshTokenExpiresAt: epochText(t.refreshTokenExpiryTimestamp),
     renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? inputs.renewableUntil,
@@ -52,8 +53,8 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
     ...state,
     name: t.tokenName,
     scope,
-    apiEndpoints: scope === "Custom" ? [...new Set(t.apiEndpoints ?? [])].sort() : undefined,
-    // A list that the server does not report is unknown, not empty: keep what state says.
+    // A field the list leaves out is unknown, not empty: keep what state says.
+    apiEndpoints: scope !== "Custom" ? undefined : t.apiEndpoints === undefined ? state.apiEndpoints : [...new Set(t.apiEndpoints)].sort(),
     ipAllowlist: t.allowedIPs === undefined ? state.ipAllowlist : normaliseAllowList(t.allowedIPs).entries,
     renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? state.renewableUntil,
     expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? state.expiresAt : undefined,

@@ -17,31 +17,31 @@ export interface ModifyPatch {
 export type Plan =
   | { action: "none" }
   | { action: "update"; patch: ModifyPatch; changed: (keyof AccessTokenInputs)[] }
-  | { action: "replace"; replaces: (keyof AccessTokenInputs)[]; deleteBeforeReplace: boolean; changed: (keyof AccessTokenInputs)[] };
+  | { action: "replace"; replaces: (keyof AccessTokenInputs | "accessToken")[]; deleteBeforeReplace: boolean; changed: (keyof AccessTokenInputs | "accessToken")[] };
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
 
 const sameName = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
 
+/** Whether the program's owner is the state's: decided outside (it may need a user look-up). */
+export type OwnerVerdict = "same" | "changed" | "unknown";
+
 /**
- * Pure: from the state and the new (checked) inputs to what must happen. `callerName` is the
- * configured user, which owns a token whose inputs name no owner.
+ * Pure: from the state, the new (checked) inputs and the owner verdict to what must happen.
  */
-export function planChange(olds: AccessTokenState, news: AccessTokenInputs, callerName?: string): Plan {
-  const replaces: (keyof AccessTokenInputs)[] = [];
+export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same"): Plan {
+  const replaces: (keyof AccessTokenInputs | "accessToken")[] = [];
   const changed: (keyof AccessTokenInputs)[] = [];
   const patch: ModifyPatch = {};
   const unknown = (v: unknown) => isUnknown(v);
 
   // Owner: Commvault cannot move a token to another user.
-  if (news.userId !== undefined) {
-    if (unknown(news.userId) || news.userId !== olds.userId) replaces.push("userId");
-  } else if (news.userName !== undefined) {
-    if (unknown(news.userName) || !sameName(news.userName, olds.userName)) replaces.push("userName");
-  } else if (callerName && olds.userName && !sameName(callerName, olds.userName)) {
-    replaces.push("userId");
-  }
+  if (owner !== "same") replaces.push(news.userId !== undefined ? "userId" : "userName");
+  // A token whose create answer (and so its secret) was lost: only a new token has a secret.
+  if (olds.pendingRecreate) replaces.push("accessToken");
+  // The same owner under a name the program changed (a rename on the server): recorded, no call.
+  if (owner === "same" && typeof news.userName === "string" && !unknown(news.userName) && !sameName(news.userName, olds.userName)) changed.push("userName");
 
   if (unknown(news.scope)) {
     replaces.push("scope");

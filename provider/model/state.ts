@@ -5,7 +5,8 @@ import type { AccessTokenInputs } from "./inputs";
  * its secrets (marked secret by the SDK through additionalSecretOutputs).
  */
 export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
-  tokenId: number;
+  /** Commvault's accessTokenId; absent only when a create ended without knowing whether it made one. */
+  tokenId?: number;
   /** The owner, resolved: a given userName or the logged-in user becomes an id. */
   userId: number;
   /** The owner's name, resolved. */
@@ -16,11 +17,19 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
   /** When the current access token stops working (All/Custom/Hyperscale: 30 minutes after issue). */
   accessTokenExpiresAt?: string;
   refreshTokenExpiresAt?: string;
+  /**
+   * Set when a create could not get its token's secret (answers lost, or a late commit): the
+   * resource is kept in state so that the next `up` replaces it, and nothing is orphaned.
+   */
+  pendingRecreate?: string;
 }
 
-/** The resource id: `<userId>:<accessTokenId>`, so that read knows whose list to look in. */
-export function resourceId(userId: number, tokenId: number): string {
-  return `${userId}:${tokenId}`;
+/**
+ * The resource id: `<userId>:<accessTokenId>`. Only `pulumi import` would parse it (rulings 6):
+ * read, update and delete use the state's tokenId and userId.
+ */
+export function resourceId(userId: number, tokenId: number | undefined): string {
+  return `${userId}:${tokenId ?? "unknown"}`;
 }
 
 export function parseResourceId(id: string): { userId: number; tokenId: number } {

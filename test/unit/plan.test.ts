@@ -88,19 +88,17 @@ describe("plan: each field change maps to its exact PUT body", () => {
 
 describe("plan: owner and replacement order", () => {
   test("a new owner replaces, creating first since the names cannot clash", () => {
-    expect(planChange(state("All"), inputs("All", { userName: "svc-reporting" }))).toMatchObject({ action: "replace", replaces: ["userName"], deleteBeforeReplace: false });
-    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 22 }))).toMatchObject({ action: "replace", replaces: ["userId"] });
+    expect(planChange(state("All"), inputs("All", { userName: "svc-reporting" }), "changed")).toMatchObject({ action: "replace", replaces: ["userName"], deleteBeforeReplace: false });
+    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 22 }), "changed")).toMatchObject({ action: "replace", replaces: ["userId"] });
   });
 
-  test("the same owner by id or by name, in any case, is no change", () => {
-    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 21 }))).toEqual({ action: "none" });
-    expect(planChange(state("All"), inputs("All", { userName: "SVC-Backup" }))).toEqual({ action: "none" });
+  test("the same owner is no change, whatever the inputs say of the name", () => {
+    expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 21 }), "same")).toEqual({ action: "none" });
+    expect(planChange(state("All"), inputs("All", { userName: "svc-backup-renamed" }), "same")).toEqual({ action: "none" });
   });
 
-  test("no owner named means the logged-in user", () => {
-    const mine = state("All", { userId: 1, userName: "admin" });
-    expect(planChange(mine, inputs("All", { userName: undefined }), "admin")).toEqual({ action: "none" });
-    expect(planChange(mine, inputs("All", { userName: undefined }), "alice")).toMatchObject({ action: "replace" });
+  test("a create whose secret was lost is replaced, deleting first since it keeps its name", () => {
+    expect(planChange(state("All", { pendingRecreate: "answer lost" }), inputs("All"))).toMatchObject({ action: "replace", replaces: ["accessToken"], deleteBeforeReplace: true });
   });
 
   test("a forbidden scope change with a new name creates first", () => {
@@ -112,6 +110,6 @@ describe("plan: owner and replacement order", () => {
     const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     expect(planChange(state("All"), inputs("All", { name: U })).action).toBe("update");
     expect(planChange(state("All"), inputs("All", { ipAllowlist: U as unknown as string[] })).action).toBe("update");
-    expect(planChange(state("All"), inputs("All", { userName: U })).action).toBe("replace");
+    expect(planChange(state("All"), inputs("All", { userName: U }), "unknown").action).toBe("replace");
   });
 });
