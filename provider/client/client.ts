@@ -2,7 +2,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import type { z } from "zod";
-import { CommvaultError, CreateAnswerLostError, commvaultError, type FailureInput } from "./errors";
+import { CommvaultError, CreateAnswerLostError, commvaultError, notFromCommvault, statusSpeaksForItself, type FailureInput } from "./errors";
 import { Redactor } from "./redact";
 import { DEFAULT_RETRY, backoffMs, type RetryPolicy } from "./retry";
 import * as S from "./schemas";
@@ -279,13 +279,24 @@ export class CommvaultClient {
 
   private parse<T extends z.ZodTypeAny>(call: Call<T>, res: AxiosResponse, where: FailureInput): z.output<T> {
     const body: unknown = res.data;
+    const status = res.status;
+    if (status >= 400) {
+      const cv = S.commvaultErrorBody(body);
+      // Only Commvault's own JSON error gives a 4xx its meaning: a proxy's or a web server's 404
+      // must never read as "not found", which would drop live tokens from state.
+      if (!cv && !statusSpeaksForItself(status)) {
+        throw this.failure({ ...where, status, kind: "unexpected-response", errorMessage: notFromCommvault(headerOf(res, "content-type"), body) });
+      }
+      throw this.failure({ ...where, status, errorCode: cv?.errorCode, errorMessage: cv?.errorMessage });
+    }
     const appError = S.applicationError(body);
-    if (res.status >= 400 || appError) {
-      throw this.failure({ ...where, status: res.status, errorCode: appError?.errorCode, errorMessage: appError?.errorMessage });
+    if (appError) throw this.failure({ ...where, status, errorCode: appError.errorCode, errorMessage: appError.errorMessage });
+    if (!S.isJsonObject(body)) {
+      throw this.failure({ ...where, status, kind: "unexpected-response", errorMessage: notFromCommvault(headerOf(res, "content-type"), body) });
     }
     const parsed = call.schema.safeParse(body);
     if (!parsed.success) {
-      throw this.failure({ ...where, status: res.status, kind: "unexpected-response", errorMessage: `unexpected response: ${S.describeIssues(parsed.error)}` });
+      throw this.failure({ ...where, status, kind: "unexpected-response", errorMessage: `unexpected response: ${S.describeIssues(parsed.error)}` });
     }
     return parsed.data;
   }
