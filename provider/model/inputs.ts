@@ -1,6 +1,6 @@
-import { z } from "zod";
-import { normaliseAllowList } from "./ip";
+import { FIX, readAllowList, readEndpoints, readFlag, readName, readScope, readTime, readUserId, readUserName, type Read } from "./fields";
 import { SCOPES, forbiddenScopeChangeMessage, isFixedScope, scopeChangeAllowed, type Scope } from "./scope";
+import { strayKeyFailures, type KeySpec } from "./suggest";
 import { formatEpoch, parseRfc3339 } from "./time";
 import { isUnknown } from "./unknown";
 
@@ -22,124 +22,122 @@ export interface CheckFailure {
   reason: string;
 }
 
+type Name = keyof AccessTokenInputs;
+
+/** Every input, and only these: any other key a program passes is refused (suggest.ts). */
+export const INPUTS = ["name", "scope", "apiEndpoints", "renewableUntil", "expiresAt", "ipAllowlist", "userId", "userName", "replaceOnForbiddenScopeChange"] as const satisfies readonly Name[];
+
+export const ACCESS_TOKEN_KEYS: KeySpec = {
+  owner: "AccessToken",
+  inputs: INPUTS,
+  outputs: ["tokenId", "accessToken", "refreshToken", "createdAt", "accessTokenExpiresAt", "refreshTokenExpiresAt"],
+  // Commvault's names for the same things, which users of its API write from habit.
+  aliases: { tokenName: "name", tokenType: "scope", allowedIPs: "ipAllowlist", renewableUntilTimestamp: "renewableUntil", tokenExpiryTimestamp: "expiresAt" },
+  ignore: ["__provider"],
+};
+
+const READERS: { [K in Name]: (v: unknown) => Read<unknown> } = {
+  name: readName,
+  scope: readScope,
+  apiEndpoints: readEndpoints,
+  renewableUntil: readTime,
+  expiresAt: readTime,
+  ipAllowlist: readAllowList,
+  userId: readUserId,
+  userName: readUserName,
+  replaceOnForbiddenScopeChange: readFlag,
+};
+
 const DAY = 86_400;
 const MAX_LIFE: Record<Scope, number> = { All: 365 * DAY, Custom: 365 * DAY, Hyperscale: 365 * DAY, MicrosoftSCIM: 365 * DAY, OneTouchRecovery: 14 * DAY };
-
-const Shape = z.object({
-  name: z.string().min(1).max(255),
-  scope: z.enum(SCOPES).default("All"),
-  apiEndpoints: z.array(z.string()).optional(),
-  renewableUntil: z.string().optional(),
-  expiresAt: z.string().optional(),
-  ipAllowlist: z.array(z.string()).optional(),
-  userId: z.number().int().positive().optional(),
-  userName: z.string().min(1).optional(),
-  replaceOnForbiddenScopeChange: z.boolean().optional(),
-});
-
-/** How to fix each property, appended to zod's description of what is wrong. */
-const FIX: Record<string, string> = {
-  name: "set name to the token's display name, 1 to 255 characters",
-  scope: `use one of ${SCOPES.map((s) => `"${s}"`).join(", ")}`,
-  apiEndpoints: 'list API path prefixes, e.g. ["/client", "/v4/servergroup"]',
-  renewableUntil: "use an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
-  expiresAt: "use an RFC 3339 time, e.g. 2027-01-31T00:00:00Z",
-  ipAllowlist: 'list IPv4 or IPv6 addresses, CIDR blocks or a-b ranges, e.g. ["10.0.0.0/8", "2001:db8::1"]',
-  userId: "use the owner's numeric Commvault user id",
-  userName: "use the owner's Commvault user name",
-  replaceOnForbiddenScopeChange: "use true or false",
-};
+const LONGEST_LIFE = Math.max(...Object.values(MAX_LIFE));
 
 type Raw = Record<string, unknown>;
 
+/** A failure's reason: what is wrong, then how to fix it. */
+const reason = (property: Name, problem: string) => `${property} ${problem}${problem.endsWith("?") ? " Or" : ";"} ${FIX[property]}`;
+
 /**
- * Validates and normalises the inputs. Returns every failure at once. Values still unknown
- * during a preview pass through unchecked; `olds` (the previous inputs) make the refusal of a
- * forbidden scope change possible before anything is touched.
+ * Validates and normalises the inputs; returns every failure at once, of shape and of meaning.
+ * Values still unknown during a preview pass through unchecked, and a rule that involves one is
+ * left for the run where it is known: no refusal is made that some known value would not make.
+ * `olds` (the previous inputs) make the refusal of a forbidden scope change possible before
+ * anything is touched. With failures, the inputs come back as given; without, in canonical form,
+ * such that checking them again returns them unchanged.
  */
 export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number): { inputs: Raw; failures: CheckFailure[] } {
-  const failures: CheckFailure[] = [];
-  const fail = (property: string, reason: string) => failures.push({ property, reason });
+  const given: Raw = news !== null && typeof news === "object" && !Array.isArray(news) ? news : {};
+  const failures: CheckFailure[] = strayKeyFailures(given, ACCESS_TOKEN_KEYS);
+  // Shape: what is wrong, then the field's fix. Meaning: a whole sentence of its own.
+  const fail = (property: Name, problem: string) => failures.push({ property, reason: reason(property, problem) });
+  const refuse = (property: Name, text: string) => failures.push({ property, reason: text });
 
-  const known: Raw = {};
+  // Each input is exactly one of: absent (undefined or null), unknown, malformed, or read.
   const unknown: Raw = {};
-  for (const key of Object.keys(Shape.shape)) {
-    if (news[key] === undefined || news[key] === null) continue;
-    (isUnknown(news[key]) ? unknown : known)[key] = news[key];
-  }
-  for (const key of Object.keys(news)) {
-    if (!(key in Shape.shape) && !key.startsWith("__") && news[key] !== undefined) {
-      fail(key, `"${key}" is not an AccessToken input; remove it (inputs are ${Object.keys(Shape.shape).join(", ")})`);
+  const bad = new Set<Name>();
+  const v: { [K in Name]?: unknown } = {};
+  for (const key of INPUTS) {
+    const value = Object.hasOwn(given, key) ? given[key] : undefined;
+    if (value === undefined || value === null) continue;
+    if (isUnknown(value)) unknown[key] = value;
+    // A list with an unknown entry still has its known entries read: their problems stay.
+    if (isUnknown(value) && !Array.isArray(value)) continue;
+    const r = READERS[key](value);
+    if ("problem" in r) {
+      fail(key, r.problem);
+      bad.add(key);
+    } else if (!(key in unknown)) {
+      v[key] = r.ok;
     }
   }
-  // A required property that is merely unknown is not missing.
-  const parsed = ("name" in unknown ? Shape.partial({ name: true }) : Shape).safeParse(known);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const property = String(issue.path[0] ?? "");
-      fail(property, `${issue.message.replace(/^Invalid input: /, "")}; ${FIX[property] ?? "see the AccessToken docs"}`);
-    }
-    return { inputs: { ...news }, failures };
-  }
-  const v = parsed.data;
-  const scope = v.scope ?? "All";
-  const scopeKnown = !("scope" in unknown);
-  const out: Raw = { ...v, scope, replaceOnForbiddenScopeChange: v.replaceOnForbiddenScopeChange ?? false };
+  /** Whether a rule may use this input: known and well formed (absent counts as known). */
+  const settled = (...keys: Name[]) => keys.every((k) => !(k in unknown) && !bad.has(k));
 
-  // Endpoints: a set, required with Custom and refused with the other scopes.
-  if (v.apiEndpoints) {
-    const bad = v.apiEndpoints.filter((e) => !e.startsWith("/") || e.trim().length < 2);
-    if (bad.length) fail("apiEndpoints", `entries must be API paths starting with "/": ${bad.join(", ")}; ${FIX.apiEndpoints}`);
-    out.apiEndpoints = [...new Set(v.apiEndpoints.map((e) => e.trim()))].sort();
-  }
-  if (scopeKnown && !("apiEndpoints" in unknown)) {
-    const count = v.apiEndpoints?.length ?? 0;
-    if (scope === "Custom" && count === 0) fail("apiEndpoints", `scope "Custom" needs apiEndpoints; ${FIX.apiEndpoints}`);
-    if (scope !== "Custom" && count > 0) fail("apiEndpoints", `apiEndpoints apply only to scope "Custom"; remove them or set scope: "Custom"`);
-  }
-  if (scope !== "Custom" && !v.apiEndpoints?.length) delete out.apiEndpoints;
+  if (v.name === undefined && settled("name")) fail("name", "is required");
 
-  // Lifetimes: the field of the scope, in canonical RFC 3339; bounds only when the value changes,
+  const scope = (v.scope ?? "All") as Scope;
+  const endpoints = v.apiEndpoints as string[] | undefined;
+  if (settled("scope", "apiEndpoints")) {
+    if (scope === "Custom" && !endpoints?.length) refuse("apiEndpoints", `scope "Custom" needs apiEndpoints; ${FIX.apiEndpoints}`);
+    if (scope !== "Custom" && endpoints?.length) refuse("apiEndpoints", `apiEndpoints apply only to scope "Custom"; remove them or set scope: "Custom"`);
+  }
+
+  // Lifetimes: the field of the scope; bounds only when the value changes (a new one is sent),
   // so that a date that was valid when written never fails a later preview.
+  const times: Raw = {};
   for (const field of ["renewableUntil", "expiresAt"] as const) {
-    const text = v[field];
-    if (text === undefined) continue;
-    const seconds = parseRfc3339(text);
-    if (seconds === undefined) {
-      fail(field, `"${text}" is not an RFC 3339 time with an offset; ${FIX[field]}`);
-      continue;
-    }
-    out[field] = formatEpoch(seconds);
-    if (!scopeKnown) continue;
+    const seconds = v[field] as number | undefined;
+    if (seconds === undefined) continue;
+    times[field] = formatEpoch(seconds);
     const wanted = isFixedScope(scope) ? "expiresAt" : "renewableUntil";
-    if (field !== wanted) {
-      fail(field, `${field} does not apply to scope "${scope}": ${isFixedScope(scope) ? "Microsoft SCIM and 1-Touch tokens have expiresAt" : "All, Custom and Hyperscale tokens have renewableUntil"}; use ${wanted}`);
+    if (settled("scope") && field !== wanted) {
+      refuse(field, `${field} does not apply to scope "${scope}": ${isFixedScope(scope) ? "Microsoft SCIM and 1-Touch tokens have expiresAt" : "All, Custom and Hyperscale tokens have renewableUntil"}; use ${wanted}, or leave it out for Commvault's default`);
       continue;
     }
     const previous = typeof olds?.[field] === "string" ? parseRfc3339(olds[field] as string) : undefined;
-    if (previous !== seconds) {
-      if (seconds <= nowSeconds) fail(field, `${out[field]} is in the past; choose a time in the future`);
-      else if (seconds > nowSeconds + MAX_LIFE[scope]) fail(field, `${out[field]} is more than ${MAX_LIFE[scope] / DAY} days away, the most Commvault allows for scope "${scope}"`);
-    }
+    if (previous === seconds) continue;
+    // With the scope unknown, only what every scope refuses is refused.
+    const most = settled("scope") ? MAX_LIFE[scope] : LONGEST_LIFE;
+    if (seconds <= nowSeconds) refuse(field, `${field} ${times[field]} is in the past; choose a time in the future`);
+    else if (seconds > nowSeconds + most) refuse(field, `${field} ${times[field]} is more than ${most / DAY} days away, the most Commvault allows${settled("scope") ? ` for scope "${scope}"` : ""}`);
   }
 
-  if (v.ipAllowlist) {
-    const { entries, invalid } = normaliseAllowList(v.ipAllowlist);
-    if (invalid.length) fail("ipAllowlist", `not an IPv4 or IPv6 address, CIDR block or a-b range: ${invalid.join(", ")}; ${FIX.ipAllowlist}`);
-    out.ipAllowlist = entries;
-  } else if (!("ipAllowlist" in unknown)) {
-    out.ipAllowlist = [];
-  }
-
-  if (v.userId !== undefined && v.userName !== undefined) fail("userName", "set either userId or userName to name the owner, not both");
+  if (v.userId !== undefined && v.userName !== undefined) refuse("userName", "userId and userName both name the owner: set either userId or userName, not both");
 
   // The refusal at preview: a scope change Commvault forbids, unless a replacement was asked for.
   const oldScope = olds?.scope;
-  if (scopeKnown && typeof oldScope === "string" && (SCOPES as readonly string[]).includes(oldScope)) {
-    if (!scopeChangeAllowed(oldScope as Scope, scope) && !out.replaceOnForbiddenScopeChange) {
-      fail("scope", forbiddenScopeChangeMessage(oldScope as Scope, scope));
+  if (settled("scope", "replaceOnForbiddenScopeChange") && typeof oldScope === "string" && (SCOPES as readonly string[]).includes(oldScope)) {
+    if (!scopeChangeAllowed(oldScope as Scope, scope) && v.replaceOnForbiddenScopeChange !== true) {
+      refuse("scope", forbiddenScopeChangeMessage(oldScope as Scope, scope));
     }
   }
 
+  if (failures.length) return { inputs: { ...given }, failures };
+  const out: Raw = { name: v.name, scope, replaceOnForbiddenScopeChange: v.replaceOnForbiddenScopeChange ?? false, ipAllowlist: v.ipAllowlist ?? [], ...times };
+  // Endpoints only where they mean something; an empty list elsewhere is the same as none.
+  if (endpoints?.length) out.apiEndpoints = endpoints;
+  if (v.userId !== undefined) out.userId = v.userId;
+  if (v.userName !== undefined) out.userName = v.userName;
+  if (v.name === undefined) delete out.name;
   return { inputs: { ...out, ...unknown }, failures };
 }
