@@ -38,6 +38,25 @@ const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 /** Outputs that are not inputs. */
 type OutputOnly = "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt";
 
+/** One undefined per output, so that each gets a resolver; undefined values are never sent. */
+const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
+  name: undefined,
+  scope: undefined,
+  apiEndpoints: undefined,
+  renewableUntil: undefined,
+  expiresAt: undefined,
+  ipAllowlist: undefined,
+  userId: undefined,
+  userName: undefined,
+  replaceOnForbiddenScopeChange: undefined,
+  tokenId: undefined,
+  accessToken: undefined,
+  refreshToken: undefined,
+  createdAt: undefined,
+  accessTokenExpiresAt: undefined,
+  refreshTokenExpiresAt: undefined,
+};
+
 /**
  * A Commvault REST API access token.
  *
@@ -72,25 +91,17 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
-    // Every output is named here, even when left out of args: the SDK creates resolvers only for
-    // the keys it is given, and a key without one reads as undefined forever (e.g. a defaulted scope).
-    const props: Record<keyof AccessTokenArgs | OutputOnly, unknown> = {
-      name: args.name,
-      scope: args.scope,
-      apiEndpoints: args.apiEndpoints,
-      renewableUntil: args.renewableUntil,
-      expiresAt: args.expiresAt,
-      ipAllowlist: args.ipAllowlist,
-      userId: args.userId,
-      userName: args.userName,
-      replaceOnForbiddenScopeChange: args.replaceOnForbiddenScopeChange,
-      tokenId: undefined,
-      accessToken: undefined,
-      refreshToken: undefined,
-      createdAt: undefined,
-      accessTokenExpiresAt: undefined,
-      refreshTokenExpiresAt: undefined,
-    };
+    // Every key the program gives is passed on, known or not: the provider's check refuses what
+    // is not an input (naming the nearest one), so a typo in a JavaScript program, which has no
+    // compiler to catch it, fails the preview instead of silently meaning "the default". Every
+    // output is named too, even when left out of args: the SDK creates resolvers only for the
+    // keys it is given, and a key without one reads as undefined forever (e.g. a defaulted
+    // scope). The placeholders go first, so that an output key a user gives reaches check.
+    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
+    // The only keys that cannot reach check: Pulumi's SDK drops `id` and `urn` from the inputs.
+    for (const key of ["id", "urn"]) {
+      if (props[key] !== undefined) throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input (Pulumi sets a resource's ${key}); remove it`);
+    }
     super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
   }
 }

@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+import { checkInputs } from "../../provider/model/inputs";
+
+// The SDK loads the provider by package name; here a plain object stands in, since only what the
+// SDK registers is under test.
+jest.mock("pulumi-commvault-tokens/provider", () => ({ check: async () => ({}) }), { virtual: true });
+
+const registered: Record<string, unknown>[] = [];
+pulumi.runtime.setMocks(
+  {
+    newResource: (args) => {
+      registered.push(args.inputs as Record<string, unknown>);
+      return { id: "1:1", state: args.inputs };
+    },
+    call: () => ({}),
+  },
+  "sdk-keys",
+  "test",
+  false,
+);
+
+// Imported after the mocks are in place, as a program would run.
+import { AccessToken } from "../../sdk";
+
+async function inputsOf(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  registered.length = 0;
+  const token = new AccessToken("t", args as never);
+  await new Promise<void>((resolve) => token.urn.apply(() => resolve()));
+  const { __provider: _p, ...inputs } = registered[0]!;
+  return inputs;
+}
+
+const NOW = Date.UTC(2026, 10, 28) / 1000;
+
+describe("the AccessToken class passes every key on, for check to judge", () => {
+  test("a misspelled input reaches check, which names it and the input meant", async () => {
+    const inputs = await inputsOf({ name: "ci", renewablUntil: "2027-01-01T00:00:00Z" });
+    expect(inputs).toEqual({ name: "ci", renewablUntil: "2027-01-01T00:00:00Z" });
+    expect(checkInputs(undefined, inputs, NOW).failures).toEqual([
+      { property: "renewablUntil", reason: expect.stringMatching(/^`renewablUntil` is not an AccessToken input; did you mean `renewableUntil`\?/) },
+    ]);
+  });
+
+  test("an output key given by the user is sent, not replaced by the SDK's placeholder, and refused", async () => {
+    const inputs = await inputsOf({ name: "ci", tokenId: 104, accessToken: "x" });
+    expect(inputs).toEqual({ name: "ci", tokenId: 104, accessToken: "x" });
+    const failures = checkInputs(undefined, inputs, NOW).failures;
+    expect(failures.map((f) => f.property).sort()).toEqual(["accessToken", "tokenId"]);
+    expect(failures.find((f) => f.property === "tokenId")!.reason).toMatch(/`tokenId` is an output of AccessToken, set by Commvault, not an input; remove it/);
+  });
+
+  test("keys every object inherits are not inputs either", async () => {
+    const inputs = await inputsOf({ name: "ci", constructor: "x", toString: "y" });
+    expect(checkInputs(undefined, inputs, NOW).failures.map((f) => f.property).sort()).toEqual(["constructor", "toString"]);
+  });
+
+  test("outputs left out of args still resolve (each has a resolver), and undefined keys are not sent", async () => {
+    const token = new AccessToken("u", { name: "ci", userName: undefined });
+    const scope = await new Promise((resolve) => token.scope.apply(resolve));
+    // The mock echoes the inputs as state: a key that was sent would read back here.
+    expect(scope).toBeUndefined();
+    expect(Object.keys(registered.at(-1)!).sort()).toEqual(["__provider", "name"]);
+  });
+
+  test.each(["id", "urn"])("`%s`, which Pulumi's SDK would drop unseen, fails at construction", (key) => {
+    expect(() => new AccessToken("v", { name: "ci", [key]: "x" } as never)).toThrow(new RegExp(`\`${key}\` is not an AccessToken input`));
+  });
+});
