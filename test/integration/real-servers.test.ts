@@ -118,6 +118,8 @@ describe("provider lifecycle against servers as they really are", () => {
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         });
+        // A client that gave up (a time-out) closes its side; the emulator still commits.
+        fwd.on("error", () => res.destroy());
         req.pipe(fwd);
       });
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
