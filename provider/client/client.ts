@@ -52,6 +52,12 @@ interface Call<T extends z.ZodTypeAny> {
 
 const NOT_SENT_CODES = new Set(["ECONNREFUSED", "EAI_AGAIN"]);
 
+/** Whether a failed call may still have been carried out by the server (its answer was lost). */
+export function mayHaveCommitted(e: CommvaultError): boolean {
+  if (e.networkCode !== undefined) return !NOT_SENT_CODES.has(e.networkCode) && e.kind !== "tls";
+  return e.status === 502 || e.status === 503 || e.status === 504;
+}
+
 export class CommvaultClient {
   private readonly http: AxiosInstance;
   private readonly policy: RetryPolicy;
@@ -263,12 +269,15 @@ export class CommvaultClient {
       if (retryable) {
         const delay = backoffMs(this.policy, attempt, headerOf(res, "retry-after"), this.random);
         const withinBudget = attempt < this.policy.maxAttempts && this.now() - started + delay <= this.policy.maxElapsedMs;
-        if (withinBudget) {
+        const maybeCommitted = networkCode ? !NOT_SENT_CODES.has(networkCode) : res!.status !== 429;
+        // A create that may have committed is never sent again from here: a slow server can
+        // commit it after any look-up, so the caller waits and looks again (see provider/create.ts).
+        if (call.mode === "create" && maybeCommitted) {
+          await call.beforeRetry?.();
+        } else if (withinBudget) {
           const reason = networkCode ?? `HTTP ${res!.status}`;
           this.hooks.onRetry?.({ operation: call.operation, attempt, delayMs: delay, reason });
           await this.sleep(delay);
-          const maybeCommitted = networkCode ? !NOT_SENT_CODES.has(networkCode) : res!.status !== 429;
-          if (call.mode === "create" && maybeCommitted) await call.beforeRetry?.();
           continue;
         }
       }

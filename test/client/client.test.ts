@@ -1,4 +1,6 @@
-import { CommvaultError, CreateAnswerLostError } from "../../provider/client/errors";
+import { mayHaveCommitted } from "../../provider/client/client";
+import { CommvaultError, CreateAnswerLostError, commvaultError, type FailureInput } from "../../provider/client/errors";
+import { Redactor } from "../../provider/client/redact";
 import { clientFor, requestLog } from "../helpers/client";
 import { ALICE, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 
@@ -185,17 +187,41 @@ describe("client: a create is never blindly repeated", () => {
     expect(requestLog(h).filter((l) => l.startsWith("POST /v4/accesstoken "))).toHaveLength(1);
   });
 
-  test("a failure before the create committed: the lookup finds nothing and the retry creates exactly one", async () => {
+  test.each([
+    ["a 502", { kind: "status", status: 502 }, { kind: "transient", status: 502 }],
+    ["a connection reset", { kind: "reset" }, { kind: "transient", networkCode: "ECONNRESET" }],
+  ])("after %s a create is not sent again by the client: one look-up finds nothing, and the failure goes to the caller", async (_what, fault, expected) => {
     const { client } = clientFor(h);
     await client.whoAmI();
-    await h.api.ctl("POST", "faults", { rules: [
-      { kind: "status", status: 502, method: "POST", path: "/v4/accesstoken", count: 1 },
-      { kind: "reset", method: "POST", path: "/v4/accesstoken", count: 1 },
-    ] });
+    h.running.emulator.log.length = 0;
+    await h.api.ctl("POST", "faults", { ...fault, method: "POST", path: "/v4/accesstoken", count: 1 });
+    const err = (await client.createToken({ tokenName: "maybe" }).catch((e: unknown) => e)) as CommvaultError;
+    expect(err).toMatchObject(expected);
+    expect(mayHaveCommitted(err)).toBe(true);
+    expect(requestLog(h).filter((l) => l.startsWith("POST /v4/accesstoken"))).toHaveLength(1);
+    expect(requestLog(h).filter((l) => l.startsWith("GET /v4/accesstoken"))).toHaveLength(1);
+  });
+
+  test("a 429 on create is retried as usual: the server refused it before doing anything", async () => {
+    const { client, rec } = clientFor(h);
+    await client.whoAmI();
+    h.running.emulator.log.length = 0;
+    await h.api.ctl("POST", "faults", { kind: "status", status: 429, method: "POST", path: "/v4/accesstoken", count: 1 });
     const created = await client.createToken({ tokenName: "exactly-one" });
-    // One look-up before each of the two retries.
-    expect(requestLog(h).filter((l) => l.startsWith("GET /v4/accesstoken"))).toHaveLength(2);
+    expect(rec.retries).toEqual(['create access token "exactly-one": HTTP 429']);
+    expect(requestLog(h).filter((l) => l.startsWith("GET /v4/accesstoken"))).toHaveLength(0);
     expect(await client.listTokens()).toEqual([expect.objectContaining({ accessTokenId: created.accessTokenId })]);
+  });
+
+  test("mayHaveCommitted: only a lost answer or a gateway failure may hide a committed call", () => {
+    const of = (input: Omit<FailureInput, "operation">) => commvaultError({ operation: "x", ...input }, new Redactor());
+    expect(mayHaveCommitted(of({ networkCode: "ECONNRESET" }))).toBe(true);
+    expect(mayHaveCommitted(of({ networkCode: "ETIMEDOUT" }))).toBe(true);
+    expect(mayHaveCommitted(of({ status: 504 }))).toBe(true);
+    expect(mayHaveCommitted(of({ networkCode: "ECONNREFUSED" }))).toBe(false);
+    expect(mayHaveCommitted(of({ networkCode: "DEPTH_ZERO_SELF_SIGNED_CERT" }))).toBe(false);
+    expect(mayHaveCommitted(of({ status: 429 }))).toBe(false);
+    expect(mayHaveCommitted(of({ status: 400, errorCode: 1011, errorMessage: "Token name already present" }))).toBe(false);
   });
 
   test("renew is not repeated after its answer is lost, since a replay would revoke the token", async () => {
