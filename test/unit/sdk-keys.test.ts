@@ -66,3 +66,14 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
     expect(() => new AccessToken("v", { name: "ci", [key]: "x" } as never)).toThrow(new RegExp(`\`${key}\` is not an AccessToken input`));
   });
 });
+
+/**
+ * TypeScript programs keep their compile-time check: `npm run typecheck` compiles this file, and
+ * each @ts-expect-error fails the build if the typo were ever accepted. Never called.
+ */
+export function typoDoesNotCompile(): void {
+  // @ts-expect-error renewablUntil is not in AccessTokenArgs
+  new AccessToken("t", { name: "ci", renewablUntil: "2027-01-01T00:00:00Z" });
+  // @ts-expect-error tokenId is an output, not an argument
+  new AccessToken("t", { name: "ci", tokenId: 104 });
+}
