@@ -72,7 +72,8 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
   const fail = (property: Name, problem: string) => failures.push({ property, reason: reason(property, problem) });
   const refuse = (property: Name, text: string) => failures.push({ property, reason: text });
 
-  // Each input is exactly one of: absent (undefined or null), unknown, malformed, or read.
+  // Each input is absent (undefined or null), unknown (passed through), malformed, or read into
+  // `v`. A list with an unknown entry is passed through, yet its known entries are still read.
   const unknown: Raw = {};
   const bad = new Set<Name>();
   const v: { [K in Name]?: unknown } = {};
@@ -80,7 +81,6 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
     const value = Object.hasOwn(given, key) ? given[key] : undefined;
     if (value === undefined || value === null) continue;
     if (isUnknown(value)) unknown[key] = value;
-    // A list with an unknown entry still has its known entries read: their problems stay.
     if (isUnknown(value) && !Array.isArray(value)) continue;
     const r = READERS[key](value);
     if ("problem" in r) {
