@@ -254,7 +254,7 @@ describe("times and addresses under generated text", () => {
         const [, mo, d, h] = /^\d{4}-(\d\d)-(\d\d)[Tt ](\d\d)/.exec(text)!.map(Number) as number[];
         expect(mo! >= 1 && mo! <= 12 && d! >= 1 && d! <= 31 && h! <= 23).toBe(true);
       }),
-      { numRuns: 5000 },
+      { numRuns: 3000 },
     );
   });
 
@@ -271,7 +271,7 @@ describe("times and addresses under generated text", () => {
           }
         }
       }),
-      { numRuns: 5000 },
+      { numRuns: 3000 },
     );
   });
 
