@@ -45,6 +45,12 @@ export function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The server's allow list in canonical form; an entry we cannot read is kept as written, so it shows as drift. */
+function serverAllowList(list: string[]): string[] {
+  const { entries, invalid } = normaliseAllowList(list);
+  return [...entries, ...invalid];
+}
+
 /** The server's view of a listed token, laid over the state; secrets and inputs-only fields stay. */
 export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTokenState {
   const scope = scopeOf(t.tokenType);
@@ -55,7 +61,7 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
     scope,
     // A field the list leaves out is unknown, not empty: keep what state says.
     apiEndpoints: scope !== "Custom" ? undefined : t.apiEndpoints === undefined ? state.apiEndpoints : [...new Set(t.apiEndpoints)].sort(),
-    ipAllowlist: t.allowedIPs === undefined ? state.ipAllowlist : normaliseAllowList(t.allowedIPs).entries,
+    ipAllowlist: t.allowedIPs === undefined ? state.ipAllowlist : serverAllowList(t.allowedIPs),
     renewableUntil: fixed ? undefined : epochText(t.renewableUntilTimestamp) ?? state.renewableUntil,
     expiresAt: fixed ? epochText(t.tokenExpiryTimestamp) ?? state.expiresAt : undefined,
     accessTokenExpiresAt: fixed ? undefined : epochText(t.tokenExpiryTimestamp) ?? state.accessTokenExpiresAt,

@@ -92,9 +92,10 @@ describe("plan: owner and replacement order", () => {
     expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 22 }), "changed")).toMatchObject({ action: "replace", replaces: ["userId"] });
   });
 
-  test("the same owner is no change, whatever the inputs say of the name", () => {
+  test("the same owner is no change; a name the program changed for the same id is recorded with no call", () => {
     expect(planChange(state("All"), inputs("All", { userName: undefined, userId: 21 }), "same")).toEqual({ action: "none" });
-    expect(planChange(state("All"), inputs("All", { userName: "svc-backup-renamed" }), "same")).toEqual({ action: "none" });
+    expect(planChange(state("All"), inputs("All", { userName: "SVC-Backup" }), "same")).toEqual({ action: "none" });
+    expect(planChange(state("All"), inputs("All", { userName: "svc-backup-renamed" }), "same")).toEqual({ action: "update", patch: {}, changed: ["userName"] });
   });
 
   test("a create whose secret was lost is replaced, deleting first since it keeps its name", () => {
