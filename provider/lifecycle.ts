@@ -3,12 +3,15 @@ import { CommvaultError } from "./client/errors";
 import type { TokenListEntry } from "./client/schemas";
 import { SETTINGS, type RawSettings, type SettingName } from "./config";
 import { CreateUnsettledError, createWithRecovery } from "./create";
-import { createRequest, dropUndefined, nowSeconds, refreshed, stateOf, updatedState } from "./mapping";
+import { nowSeconds } from "./clock";
+import { createRequest, dropUndefined, refreshed, stateOf, updatedState } from "./mapping";
+import { timeNotes } from "./model/notes";
 import { checkInputs, type AccessTokenInputs } from "./model/inputs";
 import { ownerKeptMessage } from "./model/owner-rules";
 import { planChange } from "./model/plan";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, me, ownerVerdict, resolveOwner } from "./owner";
+import { revoke, rotate } from "./rotate";
 import { callerName, client, lateCommitMs, lister, setConfig, warn } from "./runtime";
 
 function context(e: unknown, what: string): Error {
@@ -59,7 +62,15 @@ export const provider: dynamic.ResourceProvider = {
   async diff(_id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
     const owner = await ownerVerdict(client, olds, news);
     if (owner === "same") await warnIfCallerMoved(olds, news);
-    const plan = planChange(olds, news, owner);
+    const now = nowSeconds();
+    let plan = planChange(olds, news, owner, now);
+    // A lapsed refresh window judged from state that no refresh has updated: the consumer may have
+    // renewed since. Look before proposing to replace a token that may be in use.
+    if (plan.health?.kind === "recreate" && olds.tokenId !== undefined) {
+      const live = (await lister().tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
+      if (live) plan = planChange(refreshed(olds, live), news, owner, now);
+    }
+    for (const note of timeNotes(olds, news, plan)) warn(note);
     if (plan.action === "none") return { changes: false };
     if (plan.action === "update") return { changes: true };
     return { changes: true, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
@@ -113,12 +124,22 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
-    const plan = planChange(olds, news);
+    const now = nowSeconds();
+    const plan = planChange(olds, news, "same", now);
     if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);
+    if (plan.refuse) throw new Error(`access token "${olds.name}" (${id}): ${plan.refuse}`);
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
+    const deps = { client: client(), lister: lister(), lateCommitMs: lateCommitMs() };
+    // A rotation makes a new token with every declared field: the old one only moves aside.
+    if (plan.rotate) return { outs: await rotate(deps, olds, news, now) };
+    let base = olds;
+    if (plan.retire && olds.previous) {
+      await revoke(deps.client, olds.previous.tokenId);
+      base = { ...olds, previous: undefined };
+    }
     // A change that Commvault does not store (the owner's name as the program spells it) needs no call.
-    if (Object.keys(plan.patch).length === 0) return { outs: updatedState(olds, news) };
+    if (Object.keys(plan.patch).length === 0) return { outs: updatedState(base, news) };
     let answer;
     try {
       answer = await client().modifyToken(olds.tokenId, plan.patch);
@@ -128,7 +149,7 @@ export const provider: dynamic.ResourceProvider = {
       }
       throw e;
     }
-    return { outs: updatedState(olds, news, answer) };
+    return { outs: updatedState(base, news, answer) };
   },
 
   async delete(id: string, props: AccessTokenState): Promise<void> {

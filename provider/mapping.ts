@@ -8,7 +8,6 @@ import { formatEpoch, parseRfc3339 } from "./model/time";
 import type { Owner } from "./owner";
 
 /** Between the resource's model and Commvault's wire format, both ways. */
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const epochText = (s: number | undefined) => (s === undefined || s === 0 ? undefined : formatEpoch(s));
 
 export function createRequest(inputs: AccessTokenInputs, owner: Owner): CreateTokenRequest {
@@ -48,7 +47,7 @@ export function dropUndefined<T extends object>(o: T): T {
 /** The server's allow list in canonical form; an entry we cannot read is kept as written, so it shows as drift. */
 function serverAllowList(list: string[]): string[] {
   const { entries, invalid } = normaliseAllowList(list);
-  return [...entries, ...invalid];
+  return [...entries, ...invalid.map(String)];
 }
 
 /** The server's view of a listed token, laid over the state; secrets and inputs-only fields stay. */
@@ -76,7 +75,7 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
  * a create or the server knows (id, owner, secrets, times), kept from the old state.
  */
 export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, answer?: ModifiedToken): AccessTokenState {
-  const { tokenId, userId, userName, accessToken, refreshToken, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt } = olds;
+  const { tokenId, userId, userName, accessToken, refreshToken, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt, rotatedAt, previous } = olds;
   const fixed = isFixedScope(news.scope);
   return dropUndefined({
     ...news,
@@ -88,6 +87,8 @@ export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, an
     createdAt,
     accessTokenExpiresAt,
     refreshTokenExpiresAt,
+    rotatedAt,
+    previous,
     renewableUntil: fixed ? undefined : epochText(answer?.renewableUntilTimestamp) ?? news.renewableUntil ?? olds.renewableUntil,
     expiresAt: fixed ? epochText(answer?.tokenExpiryTimestamp) ?? news.expiresAt ?? olds.expiresAt : undefined,
   });

@@ -22,6 +22,40 @@ export interface AccessTokenArgs {
   userName?: pulumi.Input<string>;
   /** Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false. */
   replaceOnForbiddenScopeChange?: pulumi.Input<boolean>;
+  /**
+   * A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of
+   * renewableUntil: the token is extended in place (same id, same secret) whenever less than
+   * `extendWhenLeft` is left, and the preview shows `renewableUntil: <old> => <new>`.
+   */
+  renewableFor?: pulumi.Input<string>;
+  /** The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt. */
+  expiresIn?: pulumi.Input<string>;
+  /** With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days. */
+  extendWhenLeft?: pulumi.Input<string>;
+  /** Issue a new secret on a schedule, keeping the old token working for an overlap. */
+  rotation?: pulumi.Input<AccessTokenRotation>;
+  /** Any text: a new value issues a new secret now (a rotation, with the overlap of `rotation`, default 7 days). */
+  rotationTrigger?: pulumi.Input<string>;
+}
+
+/** When to issue a new secret, in whole days. */
+export interface AccessTokenRotation {
+  /** Every N days. */
+  everyDays?: pulumi.Input<number>;
+  /** N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. */
+  beforeEndDays?: pulumi.Input<number>;
+  /** How long the old token keeps working after a rotation. Default 7; 0 revokes it at once. */
+  overlapDays?: pulumi.Input<number>;
+}
+
+/** The token a rotation kept aside for its consumers, until it is retired. Never its secret. */
+export interface PreviousAccessToken {
+  tokenId: number;
+  /** Its name while aside: `<name>~g<generation>`. */
+  name: string;
+  generation: number;
+  /** The day from which the next `pulumi up` revokes it. */
+  retireAfter: string;
 }
 
 /**
@@ -36,7 +70,9 @@ function providerObject(): pulumi.dynamic.ResourceProvider {
 const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 
 /** Outputs that are not inputs. */
-type OutputOnly = "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt";
+type OutputOnly =
+  | "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt"
+  | "generation" | "rotateAfter" | "rotatedAt" | "previous";
 
 /** One undefined per output, so that each gets a resolver; undefined values are never sent. */
 const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
@@ -49,6 +85,15 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
   userId: undefined,
   userName: undefined,
   replaceOnForbiddenScopeChange: undefined,
+  renewableFor: undefined,
+  expiresIn: undefined,
+  extendWhenLeft: undefined,
+  rotation: undefined,
+  rotationTrigger: undefined,
+  generation: undefined,
+  rotateAfter: undefined,
+  rotatedAt: undefined,
+  previous: undefined,
   tokenId: undefined,
   accessToken: undefined,
   refreshToken: undefined,
@@ -89,6 +134,19 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly createdAt: pulumi.Output<string>;
   declare public readonly accessTokenExpiresAt: pulumi.Output<string | undefined>;
   declare public readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
+  declare public readonly renewableFor: pulumi.Output<string | undefined>;
+  declare public readonly expiresIn: pulumi.Output<string | undefined>;
+  declare public readonly extendWhenLeft: pulumi.Output<string | undefined>;
+  declare public readonly rotation: pulumi.Output<AccessTokenRotation | undefined>;
+  declare public readonly rotationTrigger: pulumi.Output<string | undefined>;
+  /** The secret's generation: 1 at creation, one more at each rotation (with rotation or rotationTrigger set). */
+  declare public readonly generation: pulumi.Output<number | undefined>;
+  /** The day from which the next `pulumi up` rotates (RFC 3339, UTC). */
+  declare public readonly rotateAfter: pulumi.Output<string | undefined>;
+  /** When the current secret was issued by a rotation. */
+  declare public readonly rotatedAt: pulumi.Output<string | undefined>;
+  /** The token kept aside by the last rotation, until its retirement. */
+  declare public readonly previous: pulumi.Output<PreviousAccessToken | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     // Every key the program gives is passed on, known or not: the provider's check refuses what

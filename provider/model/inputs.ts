@@ -1,4 +1,8 @@
 import { FIX, readAllowList, readEndpoints, readFlag, readName, readScope, readTime, readUserId, readUserName, type Read } from "./fields";
+import { LIFE } from "./lifetime";
+import { COMPUTED, resolveTimes, type TimeInputs } from "./resolve-time";
+import type { RotationSettings } from "./rotation";
+import { TIME_FIX, readDuration, readRotation, readTrigger } from "./time-fields";
 import { SCOPES, forbiddenScopeChangeMessage, isFixedScope, scopeChangeAllowed, type Scope } from "./scope";
 import { strayKeyFailures, type KeySpec } from "./suggest";
 import { formatEpoch, parseRfc3339 } from "./time";
@@ -15,6 +19,17 @@ export interface AccessTokenInputs {
   userId?: number;
   userName?: string;
   replaceOnForbiddenScopeChange: boolean;
+  /** A rolling lifetime in days (All, Custom, Hyperscale): check resolves it into renewableUntil. */
+  renewableFor?: string;
+  /** A rolling lifetime in days (MicrosoftSCIM, OneTouchRecovery): check resolves it into expiresAt. */
+  expiresIn?: string;
+  /** How little of a rolling lifetime may be left before it is extended. */
+  extendWhenLeft?: string;
+  rotation?: RotationSettings;
+  rotationTrigger?: string;
+  /** Computed by check (rulings 3): the secret's generation, and the day the next rotation falls due. */
+  generation?: number;
+  rotateAfter?: string;
 }
 
 export interface CheckFailure {
@@ -25,18 +40,23 @@ export interface CheckFailure {
 type Name = keyof AccessTokenInputs;
 
 /** Every input, and only these: any other key a program passes is refused (suggest.ts). */
-export const INPUTS = ["name", "scope", "apiEndpoints", "renewableUntil", "expiresAt", "ipAllowlist", "userId", "userName", "replaceOnForbiddenScopeChange"] as const satisfies readonly Name[];
+export const INPUTS = [
+  "name", "scope", "apiEndpoints", "renewableUntil", "expiresAt", "ipAllowlist", "userId", "userName", "replaceOnForbiddenScopeChange",
+  "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger",
+] as const satisfies readonly Name[];
+
+type Given = (typeof INPUTS)[number];
 
 export const ACCESS_TOKEN_KEYS: KeySpec = {
   owner: "AccessToken",
   inputs: INPUTS,
-  outputs: ["tokenId", "accessToken", "refreshToken", "createdAt", "accessTokenExpiresAt", "refreshTokenExpiresAt"],
+  outputs: ["tokenId", "accessToken", "refreshToken", "createdAt", "accessTokenExpiresAt", "refreshTokenExpiresAt", "rotatedAt", "previous"],
   // Commvault's names for the same things, which users of its API write from habit.
   aliases: { tokenName: "name", tokenType: "scope", allowedIPs: "ipAllowlist", renewableUntilTimestamp: "renewableUntil", tokenExpiryTimestamp: "expiresAt" },
   ignore: ["__provider"],
 };
 
-const READERS: { [K in Name]: (v: unknown) => Read<unknown> } = {
+const READERS: { [K in Given]: (v: unknown) => Read<unknown> } = {
   name: readName,
   scope: readScope,
   apiEndpoints: readEndpoints,
@@ -46,16 +66,28 @@ const READERS: { [K in Name]: (v: unknown) => Read<unknown> } = {
   userId: readUserId,
   userName: readUserName,
   replaceOnForbiddenScopeChange: readFlag,
+  renewableFor: readDuration,
+  expiresIn: readDuration,
+  extendWhenLeft: readDuration,
+  rotation: readRotation,
+  rotationTrigger: readTrigger,
 };
 
 const DAY = 86_400;
-const MAX_LIFE: Record<Scope, number> = { All: 365 * DAY, Custom: 365 * DAY, Hyperscale: 365 * DAY, MicrosoftSCIM: 365 * DAY, OneTouchRecovery: 14 * DAY };
+const MAX_LIFE = Object.fromEntries(Object.entries(LIFE).map(([k, l]) => [k, l.max])) as Record<Scope, number>;
 const LONGEST_LIFE = Math.max(...Object.values(MAX_LIFE));
 
 type Raw = Record<string, unknown>;
 
+function withoutComputed(given: Raw): Raw {
+  const rest = { ...given };
+  for (const key of COMPUTED) delete rest[key];
+  return rest;
+}
+
 /** A failure's reason: what is wrong, then how to fix it. */
-const reason = (property: Name, problem: string) => `${property} ${problem}${problem.endsWith("?") ? " Or" : ";"} ${FIX[property]}`;
+const fixOf = (property: Given) => (property in FIX ? FIX[property as keyof typeof FIX] : TIME_FIX[property as keyof typeof TIME_FIX]);
+const reason = (property: Given, problem: string) => `${property} ${problem}${problem.endsWith("?") ? " Or" : ";"} ${fixOf(property)}`;
 
 /**
  * Validates and normalises the inputs; returns every failure at once, of shape and of meaning.
@@ -67,24 +99,26 @@ const reason = (property: Name, problem: string) => `${property} ${problem}${pro
  */
 export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number): { inputs: Raw; failures: CheckFailure[] } {
   const given: Raw = news !== null && typeof news === "object" && !Array.isArray(news) ? news : {};
-  const failures: CheckFailure[] = strayKeyFailures(given, ACCESS_TOKEN_KEYS);
+  const failures: CheckFailure[] = strayKeyFailures(withoutComputed(given), ACCESS_TOKEN_KEYS);
   // Shape: what is wrong, then the field's fix. Meaning: a whole sentence of its own.
-  const fail = (property: Name, problem: string) => failures.push({ property, reason: reason(property, problem) });
-  const refuse = (property: Name, text: string) => failures.push({ property, reason: text });
+  const fail = (property: Given, problem: string) => failures.push({ property, reason: reason(property, problem) });
+  const refuse = (property: string, text: string) => failures.push({ property, reason: text });
 
   // Each input is absent (undefined or null), unknown (passed through), malformed, or read into
   // `v`. A list with an unknown entry is passed through, yet its known entries are still read.
   const unknown: Raw = {};
   const bad = new Set<Name>();
-  const v: { [K in Name]?: unknown } = {};
+  const v: { [K in Given]?: unknown } = {};
   for (const key of INPUTS) {
     const value = Object.hasOwn(given, key) ? given[key] : undefined;
     if (value === undefined || value === null) continue;
     if (isUnknown(value)) unknown[key] = value;
     if (isUnknown(value) && !Array.isArray(value)) continue;
-    const r = READERS[key](value);
+    const r = READERS[key](value) as Read<unknown> & { failures?: CheckFailure[] };
     if ("problem" in r) {
-      fail(key, r.problem);
+      // Nested settings name their own properties (rotation.everyDays).
+      if (r.failures) failures.push(...r.failures);
+      else fail(key, r.problem);
       bad.add(key);
     } else if (!(key in unknown)) {
       v[key] = r.ok;
@@ -132,12 +166,21 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
     }
   }
 
+  // Rolling lifetimes and rotation become concrete dates and a generation, shown by the preview.
+  const timeKeys = ["scope", "renewableUntil", "expiresAt", "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger"] as const;
+  const times2 = settled(...timeKeys) ? resolveTimes({ olds, v: v as TimeInputs, given, scope, now: nowSeconds, refuse }) : undefined;
+
   if (failures.length) return { inputs: { ...given }, failures };
   const out: Raw = { name: v.name, scope, replaceOnForbiddenScopeChange: v.replaceOnForbiddenScopeChange ?? false, ipAllowlist: v.ipAllowlist ?? [], ...times };
   // Endpoints only where they mean something; an empty list elsewhere is the same as none.
   if (endpoints?.length) out.apiEndpoints = endpoints;
   if (v.userId !== undefined) out.userId = v.userId;
   if (v.userName !== undefined) out.userName = v.userName;
+  if (v.rotation !== undefined) out.rotation = v.rotation;
+  if (v.rotationTrigger !== undefined) out.rotationTrigger = v.rotationTrigger;
+  // Not yet resolvable (an unknown among them): pass the rolling inputs on as given.
+  for (const key of ["renewableFor", "expiresIn", "extendWhenLeft"] as const) if (given[key] !== undefined && given[key] !== null && !(key in unknown)) out[key] = given[key];
+  Object.assign(out, times2);
   if (v.name === undefined) delete out.name;
   return { inputs: { ...out, ...unknown }, failures };
 }

@@ -1,3 +1,4 @@
+import { judge, type Health } from "./health";
 import type { AccessTokenInputs } from "./inputs";
 import { TOKEN_TYPE, isFixedScope, scopeChangeAllowed } from "./scope";
 import type { AccessTokenState } from "./state";
@@ -14,10 +15,20 @@ export interface ModifyPatch {
   allowedIPs?: string[];
 }
 
+/** Work that the clock makes due, beside the fields that changed. */
+export interface TimeWork {
+  /** A new secret: a new token under the name, the current one kept aside for the overlap. */
+  rotate?: boolean;
+  /** Revoke the token kept aside by the last rotation: its overlap has ended. */
+  retire?: boolean;
+  /** The update must fail with this, before any call: only the program can fix it. */
+  refuse?: string;
+}
+
 export type Plan =
-  | { action: "none" }
-  | { action: "update"; patch: ModifyPatch; changed: (keyof AccessTokenInputs)[] }
-  | { action: "replace"; replaces: (keyof AccessTokenInputs | "accessToken")[]; deleteBeforeReplace: boolean; changed: (keyof AccessTokenInputs | "accessToken")[] };
+  | { action: "none"; health?: Health }
+  | ({ action: "update"; patch: ModifyPatch; changed: (keyof AccessTokenInputs)[]; health?: Health } & TimeWork)
+  | { action: "replace"; replaces: (keyof AccessTokenInputs | "accessToken")[]; deleteBeforeReplace: boolean; changed: (keyof AccessTokenInputs | "accessToken")[]; health?: Health };
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
@@ -28,9 +39,10 @@ const sameName = (a: string | undefined, b: string | undefined) => (a ?? "").toL
 export type OwnerVerdict = "same" | "changed" | "unknown";
 
 /**
- * Pure: from the state, the new (checked) inputs and the owner verdict to what must happen.
+ * Pure: from the state, the new (checked) inputs, the owner verdict and the clock to what must
+ * happen. Without `now`, nothing is judged by time (the health of the token, rotation, retirement).
  */
-export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same"): Plan {
+export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same", now?: number): Plan {
   const replaces: (keyof AccessTokenInputs | "accessToken")[] = [];
   const changed: (keyof AccessTokenInputs)[] = [];
   const patch: ModifyPatch = {};
@@ -75,12 +87,24 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
     if (!unknown(news.ipAllowlist)) patch.allowedIPs = news.ipAllowlist;
   }
 
+  const work: TimeWork = {};
+  const health = now === undefined ? undefined : judge(olds, news, now);
+  if (health?.kind === "recreate") replaces.push("accessToken");
+  if (health?.kind === "stale-date") work.refuse = health.reason;
+  if (health?.kind === "extend" && patch.renewableUntilTimestamp === undefined && patch.tokenExpiryTimestamp === undefined) {
+    patch[field === "expiresAt" ? "tokenExpiryTimestamp" : "renewableUntilTimestamp"] = health.until;
+    changed.push(field);
+  }
+  if (typeof news.generation === "number" && !unknown(news.generation) && news.generation > (olds.generation ?? 1)) work.rotate = true;
+  const retireAfter = parseRfc3339(olds.previous?.retireAfter ?? "");
+  if (now !== undefined && olds.previous && (retireAfter === undefined || now >= retireAfter)) work.retire = true;
+
   if (replaces.length) {
     const sameOwner = !replaces.includes("userId") && !replaces.includes("userName");
     // Names are unique per user: keeping the name means the old token must go first.
     const deleteBeforeReplace = sameOwner && !unknown(news.name) && sameName(news.name, olds.name);
-    return { action: "replace", replaces, deleteBeforeReplace, changed: [...new Set([...changed, ...replaces])] };
+    return { action: "replace", replaces, deleteBeforeReplace, changed: [...new Set([...changed, ...replaces])], health };
   }
-  if (changed.length === 0) return { action: "none" };
-  return { action: "update", patch, changed };
+  if (changed.length === 0 && !work.rotate && !work.retire && !work.refuse) return { action: "none", health };
+  return { action: "update", patch, changed, health, ...work };
 }

@@ -22,6 +22,17 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
    * resource is kept in state so that the next `up` replaces it, and nothing is orphaned.
    */
   pendingRecreate?: string;
+  /** When the current token was issued by a rotation. */
+  rotatedAt?: string;
+  /** The token a rotation kept aside for its consumers, until `retireAfter`; never its secret. */
+  previous?: PreviousToken;
+}
+
+export interface PreviousToken {
+  tokenId: number;
+  name: string;
+  generation: number;
+  retireAfter: string;
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as fc from "fast-check";
+import { COMPUTED } from "../../provider/model/resolve-time";
 import { inspect, isDeepStrictEqual } from "node:util";
 import * as ipaddr from "ipaddr.js";
 import { ACCESS_TOKEN_KEYS, INPUTS, checkInputs, type AccessTokenInputs } from "../../provider/model/inputs";
@@ -70,6 +71,9 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 const list = <T>(item: fc.Arbitrary<T>) => fc.array(item, { maxLength: 6 });
 const unknownOr = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: a }, { weight: 1, arbitrary: fc.constant(UNKNOWN) }, { weight: 2, arbitrary: hostile });
 
+/** Durations as users write them, often wrong. */
+const duration = fc.oneof(fc.constantFrom("90d", "1d", "13d", "364d", "365d", "0d", "90", "d", "9999d", "-1d"), fc.integer({ min: 1, max: 400 }).map((n) => `${n}d`));
+
 /** One plausible value per input, often wrong, sometimes unknown or of another type. */
 const FIELDS: { [K in keyof AccessTokenInputs]: fc.Arbitrary<unknown> } = {
   name: unknownOr(fc.oneof(fc.string({ minLength: 1, maxLength: 30 }), fc.constantFrom("", "   ", "x".repeat(256), "ci"))),
@@ -81,6 +85,18 @@ const FIELDS: { [K in keyof AccessTokenInputs]: fc.Arbitrary<unknown> } = {
   userId: unknownOr(fc.oneof(fc.integer({ min: -2, max: 100 }), fc.double(), fc.constant(Number.MAX_SAFE_INTEGER + 2))),
   userName: unknownOr(fc.oneof(fc.constantFrom("svc-backup", " ", ""), fc.string({ maxLength: 10 }))),
   replaceOnForbiddenScopeChange: unknownOr(fc.boolean()),
+  renewableFor: unknownOr(duration),
+  expiresIn: unknownOr(duration),
+  extendWhenLeft: unknownOr(duration),
+  rotation: unknownOr(
+    fc.oneof(
+      fc.record({ everyDays: fc.integer({ min: -1, max: 400 }), beforeEndDays: fc.integer({ min: -1, max: 400 }), overlapDays: fc.oneof(fc.integer({ min: -1, max: 30 }), fc.double()) }, { requiredKeys: [] }),
+      fc.tuple(fc.oneof(fc.constantFrom("everyDay", "", "__proto__", "constructor"), fc.string({ maxLength: 6 })), hostile).map(([k, v]) => ({ [k]: v })),
+    ),
+  ),
+  rotationTrigger: unknownOr(fc.oneof(fc.string({ maxLength: 10 }), fc.constant("t".repeat(300)))),
+  generation: unknownOr(fc.integer({ min: -1, max: 5 })),
+  rotateAfter: unknownOr(time),
 };
 
 /** Keys that are not inputs: typos, outputs, Commvault's names, Object.prototype's, anything. */
@@ -121,13 +137,23 @@ const validNews: fc.Arbitrary<Raw> = fc
     ipAllowlist: fc.option(fc.array(goodEntry, { maxLength: 5 }), { nil: undefined }),
     owner: fc.oneof(fc.constant({}), fc.integer({ min: 1, max: 99 }).map((userId) => ({ userId })), fc.constantFrom("svc-backup", "alice").map((userName) => ({ userName }))),
     flag: fc.option(fc.boolean(), { nil: undefined }),
+    rolling: fc.option(fc.tuple(fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.double({ min: 0.01, max: 0.99, noNaN: true }), fc.boolean()), { nil: undefined }),
+    rotation: fc.option(fc.tuple(fc.integer({ min: 2, max: 100 }), fc.double({ min: 0, max: 0.99, noNaN: true }), fc.option(fc.string({ maxLength: 8 }), { nil: undefined })), { nil: undefined }),
   })
-  .map(({ name, scope, endpoints, life, ipAllowlist, owner, flag }) => {
+  .map(({ name, scope, endpoints, life, ipAllowlist, owner, flag, rolling, rotation }) => {
     const n: Raw = { name, ...owner };
     if (scope) n.scope = scope;
     if (scope === "Custom") n.apiEndpoints = endpoints;
     const fixed = scope === "MicrosoftSCIM" || scope === "OneTouchRecovery";
-    if (life) n[fixed ? "expiresAt" : "renewableUntil"] = spelled(NOW + 1 + Math.floor(life[0] * (scope === "OneTouchRecovery" ? 14 : 365) * 86_400), life[1]);
+    if (rolling) {
+      const period = 1 + Math.floor(rolling[0] * (scope === "OneTouchRecovery" ? 12 : 363));
+      n[fixed ? "expiresIn" : "renewableFor"] = `${period}d`;
+      if (rolling[2] && period > 1) n.extendWhenLeft = `${1 + Math.floor(rolling[1] * (period - 1))}d`;
+    } else if (life) n[fixed ? "expiresAt" : "renewableUntil"] = spelled(NOW + 1 + Math.floor(life[0] * (scope === "OneTouchRecovery" ? 14 : 365) * 86_400), life[1]);
+    if (rotation) {
+      n.rotation = { everyDays: rotation[0], overlapDays: Math.floor(rotation[1] * rotation[0]) };
+      if (rotation[2] !== undefined) n.rotationTrigger = rotation[2];
+    }
     if (ipAllowlist) n.ipAllowlist = ipAllowlist;
     if (flag !== undefined) n.replaceOnForbiddenScopeChange = flag;
     return n;
@@ -163,7 +189,7 @@ const olds: fc.Arbitrary<Raw | undefined> = fc.option(
 
 /** Whether a property names an input or a key the program gave (a huge key is named cut). */
 function namesAKey(property: string, given: Raw): boolean {
-  if ((INPUTS as readonly string[]).includes(property)) return true;
+  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.")) return true;
   return Object.keys(given).some((k) => k === property || (k.length > 100 && property === `${k.slice(0, 100)}…`));
 }
 

@@ -1,0 +1,63 @@
+import type { AccessTokenInputs } from "./inputs";
+import { DAY, LIFE, aheadOf, lifetimeField } from "./lifetime";
+import { isFixedScope } from "./scope";
+import type { AccessTokenState } from "./state";
+import { formatEpoch, parseRfc3339 } from "./time";
+import { isUnknown } from "./unknown";
+
+/** After its access token expires, an All/Custom/Hyperscale token can be renewed for 14 days (contract section 4). */
+export const REFRESH_WINDOW = 14 * DAY;
+
+/** How soon before its end a token with Commvault's default lifetime is announced in the preview. */
+export const WARN_AHEAD = 14 * DAY;
+
+/**
+ * What the clock says of a token, from its state (what the server said at the last refresh) and
+ * the program's inputs. Pure: diff judges with it and plan turns it into calls.
+ * - live: works; `note` when a default lifetime ends soon (a warning, no change).
+ * - extend: dead or due, and Commvault can extend it in place (same id, same secret) to `until`.
+ * - recreate: its refresh window lapsed unrenewed; nothing revives it but a new token.
+ * - stale-date: it ended at a date the program still declares; only the program can fix that.
+ */
+export type Health =
+  | { kind: "live"; note?: string }
+  | { kind: "extend"; reason: string; until: number }
+  | { kind: "recreate"; reason: string }
+  | { kind: "stale-date"; reason: string };
+
+const at = (s: number) => formatEpoch(s);
+
+export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: number): Health {
+  if (isUnknown(inputs.scope) || state.scope !== inputs.scope) return { kind: "live" };
+  const scope = state.scope;
+  if (!isFixedScope(scope) && state.accessTokenExpiresAt !== undefined) {
+    const lapses = (parseRfc3339(state.accessTokenExpiresAt) ?? Infinity) + REFRESH_WINDOW;
+    if (lapses <= now) {
+      return {
+        kind: "recreate",
+        reason: `its refresh window lapsed at ${at(lapses)} (no consumer renewed it within 14 days of ${state.accessTokenExpiresAt}); Commvault cannot revive it, so a new token (a new secret) replaces it`,
+      };
+    }
+  }
+  const field = lifetimeField(scope);
+  const end = parseRfc3339(state[field] ?? "");
+  if (end === undefined) return { kind: "live" };
+  const declared = inputs[field];
+  const ended = end <= now;
+  const label = field === "expiresAt" ? "expired" : "renewable until";
+  if (declared === undefined) {
+    // Commvault's default lifetime: restored when it ends, announced before.
+    if (ended) return { kind: "extend", reason: `${label} ${at(end)} has passed`, until: aheadOf(now, LIFE[scope].default / DAY, scope) };
+    if (end - now <= WARN_AHEAD) {
+      return { kind: "live", note: `${label} ${at(end)}: Commvault's default lifetime ends in ${Math.ceil((end - now) / DAY)} day(s); set ${field === "expiresAt" ? "expiresIn" : "renewableFor"} to have it extended in place before then` };
+    }
+    return { kind: "live" };
+  }
+  if (!ended || isUnknown(declared)) return { kind: "live" };
+  const wanted = parseRfc3339(declared);
+  if (wanted !== undefined && wanted > now) return { kind: "extend", reason: `${label} ${at(end)} has passed`, until: wanted };
+  return {
+    kind: "stale-date",
+    reason: `${label} ${at(end)} has passed, and the program still declares ${field}: ${declared}. Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place`,
+  };
+}

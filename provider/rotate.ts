@@ -1,0 +1,69 @@
+import type { CommvaultClient } from "./client/client";
+import { CommvaultError } from "./client/errors";
+import type { TokenListEntry } from "./client/schemas";
+import { createWithRecovery } from "./create";
+import type { TokenLister } from "./lister";
+import { createRequest, stateOf } from "./mapping";
+import type { AccessTokenInputs } from "./model/inputs";
+import { DAY, dayFloor } from "./model/lifetime";
+import { DEFAULT_OVERLAP_DAYS, asideName } from "./model/rotation";
+import type { AccessTokenState } from "./model/state";
+import { formatEpoch } from "./model/time";
+
+export interface RotateDeps {
+  client: CommvaultClient;
+  lister: TokenLister;
+  lateCommitMs: number;
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Revokes a token; one already gone counts as revoked. */
+export async function revoke(c: CommvaultClient, tokenId: number): Promise<void> {
+  try {
+    await c.deleteToken(tokenId);
+  } catch (e) {
+    if (!(CommvaultError.isInstance(e) && e.gone === "token")) throw e;
+  }
+}
+
+/**
+ * A new secret without breaking consumers (rename-aside): the current token is renamed
+ * `<name>~g<generation>` and keeps working for the overlap, a new token is created under the
+ * declared name (names are unique per user), and a later run retires the old one. At most two
+ * tokens exist: a rotation first retires the one a previous rotation kept aside. Each step is
+ * safe to repeat: a rotation that failed halfway is finished by the next run.
+ */
+export async function rotate(d: RotateDeps, olds: AccessTokenState, news: AccessTokenInputs, now: number): Promise<AccessTokenState> {
+  if (olds.previous) await revoke(d.client, olds.previous.tokenId);
+  const tokens = await d.lister.tokens(olds.userId);
+  const generation = olds.generation ?? 1;
+  const aside = asideName(olds.name, generation);
+  const clash = tokens.find((t) => sameName(t.tokenName, news.name) && t.accessTokenId !== olds.tokenId);
+  if (clash) {
+    throw new Error(
+      `rotating access token "${news.name}": another token (id ${clash.accessTokenId}) already holds the name "${clash.tokenName}"; names are unique per user. ` +
+        `Delete or rename that token in Command Center, then run \`pulumi up\` again; token ${olds.tokenId} keeps working meanwhile.`,
+    );
+  }
+  const current = tokens.find((t) => t.accessTokenId === olds.tokenId);
+  if (current && current.tokenName !== aside) await d.client.modifyToken(current.accessTokenId, { tokenName: aside });
+
+  const owner = { userId: olds.userId, userName: olds.userName, explicit: true };
+  const created = await createWithRecovery({ client: d.client, lister: d.lister, lateCommitMs: d.lateCommitMs }, createRequest(news, owner), olds.userId);
+  // From here on the new token exists: nothing may throw, or state would lose it.
+  const listed = await d.lister.tokens(olds.userId).then(
+    (all) => all.find((t: TokenListEntry) => t.accessTokenId === created.accessTokenId),
+    () => undefined,
+  );
+  const state: AccessTokenState = { ...stateOf(news, owner, created, listed), rotatedAt: formatEpoch(now) };
+  if (!current) return state;
+  const overlapDays = news.rotation?.overlapDays ?? DEFAULT_OVERLAP_DAYS;
+  const kept = { tokenId: current.accessTokenId, name: aside, generation, retireAfter: formatEpoch(dayFloor(now + overlapDays * DAY)) };
+  if (overlapDays > 0) return { ...state, previous: kept };
+  // No overlap asked for: revoke it now, or leave it due for the next run if that fails.
+  return revoke(d.client, current.accessTokenId).then(
+    () => state,
+    () => ({ ...state, previous: { ...kept, retireAfter: formatEpoch(now) } }),
+  );
+}
