@@ -8,7 +8,7 @@ import { createRequest, dropUndefined, refreshed, stateOf, updatedState } from "
 import { timeNotes } from "./model/notes";
 import { checkInputs, type AccessTokenInputs } from "./model/inputs";
 import { ownerKeptMessage } from "./model/owner-rules";
-import { planChange } from "./model/plan";
+import { planChange, type OwnerVerdict, type Plan } from "./model/plan";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, me, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
@@ -42,6 +42,18 @@ async function warnIfCallerMoved(olds: AccessTokenState, news: AccessTokenInputs
   if (self && self.userId !== olds.userId) warn(ownerKeptMessage(olds.name, `${olds.userName} (user id ${olds.userId})`, `${caller} (user id ${self.userId})`));
 }
 
+/**
+ * The plan, with the clock. A lapsed refresh window is judged from state, which no refresh may
+ * have updated for weeks while the consumer renewed: look at the live token before proposing to
+ * replace one that may be in use (one list per owner per wave, and only in that case).
+ */
+async function planWithClock(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict, now: number): Promise<Plan> {
+  const plan = planChange(olds, news, owner, now);
+  if (plan.health?.kind !== "recreate" || olds.tokenId === undefined) return plan;
+  const live = (await lister().tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
+  return live ? planChange(refreshed(olds, live), news, owner, now) : plan;
+}
+
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
@@ -62,14 +74,7 @@ export const provider: dynamic.ResourceProvider = {
   async diff(_id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
     const owner = await ownerVerdict(client, olds, news);
     if (owner === "same") await warnIfCallerMoved(olds, news);
-    const now = nowSeconds();
-    let plan = planChange(olds, news, owner, now);
-    // A lapsed refresh window judged from state that no refresh has updated: the consumer may have
-    // renewed since. Look before proposing to replace a token that may be in use.
-    if (plan.health?.kind === "recreate" && olds.tokenId !== undefined) {
-      const live = (await lister().tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
-      if (live) plan = planChange(refreshed(olds, live), news, owner, now);
-    }
+    const plan = await planWithClock(olds, news, owner, nowSeconds());
     for (const note of timeNotes(olds, news, plan)) warn(note);
     if (plan.action === "none") return { changes: false };
     if (plan.action === "update") return { changes: true };
@@ -125,7 +130,7 @@ export const provider: dynamic.ResourceProvider = {
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
     const now = nowSeconds();
-    const plan = planChange(olds, news, "same", now);
+    const plan = await planWithClock(olds, news, "same", now);
     if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);
     if (plan.refuse) throw new Error(`access token "${olds.name}" (${id}): ${plan.refuse}`);

@@ -1,0 +1,213 @@
+import { ADMIN, useEmulator } from "../helpers/emulator";
+import { configure, provider, refresh, up, type Deployed } from "../helpers/lifecycle";
+import { DAY, RenewingConsumer, dayFloor, iso, sharedClock } from "../helpers/time";
+
+/** Issue 8 against the emulator, with the provider's clock and the emulator's moved in step. */
+describe("tokens over time", () => {
+  const h = useEmulator();
+  const clock = sharedClock(h);
+  const log = () => h.running.emulator.log;
+  // Calls that did something: logins, lists, and calls refused because the session idled out while
+  // the clocks moved days ahead (then repeated after a new login) are left out.
+  const calls = () => log().filter((e) => e.path !== "/login" && e.status !== 401 && !(e.method === "GET" && e.path === "/v4/accesstoken")).map((e) => `${e.method} ${e.path}`);
+  // Renew calls seen by the emulator, whoever made them; the log is cleared between steps.
+  let renewsCleared = 0;
+  const renews = () => renewsCleared + log().filter((e) => e.path === "/v4/accesstoken/renew").length;
+  const clear = () => {
+    renewsCleared = renews();
+    log().length = 0;
+  };
+  let warnings: string[] = [];
+  let stderr: jest.SpyInstance;
+
+  beforeEach(async () => {
+    renewsCleared = 0;
+    clock.day(0);
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+    warnings = [];
+    stderr = jest.spyOn(process.stderr, "write").mockImplementation((t) => (warnings.push(String(t)), true));
+  });
+  afterEach(() => stderr.mockRestore());
+  afterAll(() => clock.reset());
+
+  /** A refresh, then the diff the drift gate sees. */
+  async function gate(d: Deployed): Promise<{ d: Deployed; changes: boolean; replaces: string[] }> {
+    const r = await refresh(d);
+    if (!r) throw new Error("the token left state");
+    const checked = (await provider.check!(d.inputs, d.inputs)).inputs;
+    const diff = await provider.diff!(r.id, r.outs, checked as never);
+    return { d: r, changes: diff.changes === true, replaces: diff.replaces ?? [] };
+  }
+  const consumerOf = (d: Deployed) => new RenewingConsumer(h, { accessToken: d.outs.accessToken, refreshToken: d.outs.refreshToken });
+
+  test("a 1-Touch token past its expiry is dead: the gate fails with the reason, and up extends it in place", async () => {
+    const d0 = await up({ name: "bmr", scope: "OneTouchRecovery" });
+    clock.day(6);
+    expect((await gate(d0)).changes).toBe(false);
+    clock.day(8);
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d0.outs.accessToken })).status).toBe(401);
+    const g = await gate(d0);
+    expect(g.changes).toBe(true);
+    expect(warnings.join("")).toMatch(/access token "bmr" \(id \d+\) is dead: expired .* has passed; `pulumi up` extends it in place to .* \(same id, same secret\)/);
+    clear();
+    const d1 = await up(g.d.inputs, g.d);
+    expect(d1.action).toBe("update");
+    expect(calls()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(log().find((e) => e.method === "PUT")!.body).toEqual({ tokenExpiryTimestamp: dayFloor(clock.now() + 7 * DAY) });
+    expect(d1.outs).toMatchObject({ tokenId: d0.outs.tokenId, accessToken: d0.outs.accessToken });
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d0.outs.accessToken })).status).toBe(200);
+    expect((await gate(d1)).changes).toBe(false);
+  });
+
+  test("an All token whose refresh window lapsed unrenewed is replaced; one that its consumer renews is not", async () => {
+    const idle = await up({ name: "idle" });
+    const used = await up({ name: "used" });
+    const consumer = consumerOf(used);
+    for (const day of [7, 14]) {
+      clock.day(day);
+      await consumer.renew();
+    }
+    clock.day(15);
+    // No refresh since creation: state still says both access tokens expired 30 minutes in.
+    const stale = await provider.diff!(used.id, used.outs, used.inputs as never);
+    expect(stale.changes).toBe(false);
+    const g = await gate(idle);
+    expect(g).toMatchObject({ changes: true, replaces: ["accessToken"] });
+    expect(warnings.join("")).toMatch(/"idle" \(id \d+\) is dead: its refresh window lapsed at .*Commvault cannot revive it, so a new token \(a new secret\) replaces it/);
+    clear();
+    const d1 = await up(g.d.inputs, g.d);
+    expect(d1.action).toBe("delete-replace");
+    expect(calls()).toEqual([`DELETE /v4/accesstoken/${idle.outs.tokenId}`, "POST /v4/accesstoken"]);
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: d1.outs.accessToken })).status).toBe(200);
+    expect((await gate(used)).changes).toBe(false);
+  });
+
+  test("a rolling lifetime: not due one day before, due on the day, then one PUT with the same id and secret", async () => {
+    const d0 = await up({ name: "rolling", renewableFor: "30d", extendWhenLeft: "10d" });
+    const end = dayFloor(clock.start + 30 * DAY);
+    expect(d0.outs.renewableUntil).toBe(iso(end));
+    const consumer = consumerOf(d0);
+    for (const day of [10, 19]) {
+      clock.day(day);
+      await consumer.renew();
+    }
+    // 19 days in: 10.5 days left, not due however often it is asked.
+    for (let i = 0; i < 2; i++) expect((await up(d0.inputs, d0)).action).toBe("same");
+    clock.day(20);
+    const checked = (await provider.check!(d0.inputs, { name: "rolling", renewableFor: "30d", extendWhenLeft: "10d" })).inputs as Record<string, unknown>;
+    expect(checked.renewableUntil).toBe(iso(dayFloor(clock.now() + 30 * DAY)));
+    clear();
+    const d1 = await up({ name: "rolling", renewableFor: "30d", extendWhenLeft: "10d" }, d0);
+    expect(d1.action).toBe("update");
+    expect(calls()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(d1.outs).toMatchObject({ tokenId: d0.outs.tokenId, accessToken: d0.outs.accessToken, renewableUntil: checked.renewableUntil });
+    expect(warnings.join("")).toMatch(/less than 10d of its 30d life is left; `pulumi up` extends it in place: renewableUntil .* => /);
+    expect((await up({ name: "rolling", renewableFor: "30d", extendWhenLeft: "10d" }, d1)).action).toBe("same");
+    await consumer.renew();
+    expect(await consumer.works()).toBe(true);
+  });
+
+  test("rotation with overlap: the old token keeps working aside, a later up retires it with one DELETE, and nobody but the consumer renews", async () => {
+    const args = { name: "rotating", rotation: { everyDays: 30, overlapDays: 7 } };
+    const d0 = await up(args);
+    expect(d0.outs).toMatchObject({ generation: 1, rotateAfter: iso(dayFloor(clock.start + 30 * DAY)) });
+    const old = consumerOf(d0);
+    for (const day of [10, 20, 29]) {
+      clock.day(day);
+      await old.renew();
+      expect((await up(args, d0)).action).toBe("same");
+    }
+    clock.day(30);
+    clear();
+    const d1 = await up(args, d0);
+    expect(d1.action).toBe("update");
+    expect(calls()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`, "POST /v4/accesstoken"]);
+    expect(log().find((e) => e.method === "PUT")!.body).toEqual({ tokenName: "rotating~g1" });
+    expect(warnings.join("")).toMatch(/a rotation is due \(rotation was due on .*\); `pulumi up` creates generation 2 under "rotating" and keeps this token working as "rotating~g1" for 7 day\(s\)/);
+    expect(d1.outs).toMatchObject({
+      generation: 2,
+      rotatedAt: iso(clock.now()),
+      rotateAfter: iso(dayFloor(clock.now() + 30 * DAY)),
+      previous: { tokenId: d0.outs.tokenId, name: "rotating~g1", generation: 1, retireAfter: iso(dayFloor(clock.now() + 7 * DAY)) },
+    });
+    expect(d1.outs.tokenId).not.toBe(d0.outs.tokenId);
+    expect(d1.id).toBe(d0.id);
+    const fresh = consumerOf(d1);
+    // During the overlap both chains keep renewing.
+    clock.day(33);
+    await old.renew();
+    await fresh.renew();
+    expect(await old.works()).toBe(true);
+    expect((await up(args, d1)).action).toBe("same");
+    clock.day(37);
+    clear();
+    const d2 = await up(args, d1);
+    expect(calls()).toEqual([`DELETE /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(d2.outs.previous).toBeUndefined();
+    expect(await old.works()).toBe(false);
+    await expect(old.renew()).rejects.toThrow(/HTTP 404/);
+    old.renewals++; // the refused attempt is logged too
+    await fresh.renew();
+    expect(await fresh.works()).toBe(true);
+    await refresh(d2);
+    await provider.delete!(d2.id, d2.outs);
+    expect(await fresh.works()).toBe(false);
+    // Create, refresh, update, rotation, retirement and delete: every renew was a consumer's.
+    expect(renews()).toBe(old.renewals + fresh.renewals);
+  });
+
+  test("a new rotationTrigger rotates at once; a rotation that failed halfway is finished by the next run", async () => {
+    const d0 = await up({ name: "manual", rotationTrigger: "a" });
+    expect(d0.outs.generation).toBe(1);
+    // The create fails once after the rename: the next run finds the token already aside.
+    await h.api.ctl("POST", "faults", { kind: "status", status: 500, method: "POST", path: "/v4/accesstoken", count: 1 });
+    await expect(up({ name: "manual", rotationTrigger: "b" }, d0)).rejects.toMatchObject({ status: 500 });
+    clear();
+    const d1 = await up({ name: "manual", rotationTrigger: "b" }, d0);
+    expect(calls()).toEqual(["POST /v4/accesstoken"]);
+    expect(d1.outs).toMatchObject({ generation: 2, previous: { tokenId: d0.outs.tokenId, name: "manual~g1" } });
+    const names = (await h.api.call("GET", "/V4/AccessToken", { token: h.admin })).body.tokens.map((t: { tokenName: string }) => t.tokenName).sort();
+    expect(names).toEqual(["manual", "manual~g1"]);
+  });
+
+  test("a declared date that has passed: the gate fails with the fix, up fails that token before any call, a later date heals it", async () => {
+    const until = iso(clock.start + 5 * DAY);
+    const d0 = await up({ name: "fixed-date", renewableUntil: until });
+    const consumer = consumerOf(d0);
+    clock.day(4);
+    await consumer.renew();
+    clock.day(6);
+    const g = await gate(d0);
+    expect(g.changes).toBe(true);
+    expect(warnings.join("")).toMatch(/is dead: renewable until .* has passed, and the program still declares renewableUntil: .*Set a later renewableUntil, or use a rolling lifetime \(renewableFor\)/);
+    clear();
+    await expect(up(g.d.inputs, g.d)).rejects.toThrow(/Set a later renewableUntil/);
+    expect(calls()).toEqual([]);
+    const later = iso(clock.now() + 30 * DAY);
+    const d1 = await up({ name: "fixed-date", renewableUntil: later }, g.d);
+    expect(d1.outs).toMatchObject({ renewableUntil: later, tokenId: d0.outs.tokenId });
+    await consumer.renew();
+    expect(await consumer.works()).toBe(true);
+  });
+
+  test("a new past date is refused by check, naming the field and the fix", async () => {
+    const d0 = await up({ name: "past", renewableUntil: iso(clock.start + 5 * DAY) });
+    clock.day(2);
+    await expect(up({ name: "past", renewableUntil: iso(clock.start + DAY) }, d0)).rejects.toThrow(/renewableUntil .* is in the past; choose a time in the future/);
+  });
+
+  test("a consumer renewing between runs is no drift and comes to no harm", async () => {
+    const d0 = await up({ name: "busy", renewableFor: "90d" });
+    const consumer = consumerOf(d0);
+    clock.day(1);
+    await consumer.renew();
+    const g = await gate(d0);
+    expect(g.changes).toBe(false);
+    expect(g.d.outs.accessTokenExpiresAt).not.toBe(d0.outs.accessTokenExpiresAt);
+    await up(g.d.inputs, g.d);
+    await consumer.renew();
+    expect(await consumer.works()).toBe(true);
+    expect(renews()).toBe(consumer.renewals);
+  });
+});
