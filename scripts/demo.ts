@@ -10,6 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { startEmulator } from "../emulator";
+import { nowSeconds } from "../provider/clock";
+import { summarise, type LifeOutputs } from "../provider/model/summary";
 import { ROOT, installPulumi, packAndInstall } from "./tooling";
 
 const WORK = path.resolve(process.env.DEMO_DIR ?? path.join(ROOT, ".demo"));
@@ -79,22 +81,26 @@ async function demoStack(pulumi: PulumiCommand, url: string): Promise<Stack> {
   return stack;
 }
 
-interface Described {
+interface Described extends LifeOutputs {
   name: string;
-  scope: string;
   owner: string;
   tokenId: number;
   allowlist: string[];
-  until?: string;
+  generation?: number;
 }
 
 function printTokens(outputs: Record<string, { value: unknown; secret: boolean }>): void {
   step("Tokens");
   const rows = outputs.tokens!.value as Described[];
-  const table = [["name", "scope", "owner", "id", "until", "allow list", "secret"]];
-  for (const t of rows) table.push([t.name, t.scope, t.owner, String(t.tokenId), t.until ?? "", t.allowlist.join(" ") || "(anywhere)", "[secret]"]);
+  const table = [["name", "scope", "owner", "id", "gen", "allow list", "secret", "health", "why", "next"]];
+  for (const t of rows) {
+    const life = summarise(t, nowSeconds());
+    table.push([t.name, t.scope, t.owner, String(t.tokenId), String(t.generation ?? "-"), t.allowlist.join(" ") || "(anywhere)", "[secret]", life.health, life.why, life.next ?? "-"]);
+  }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table) say(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}`);
+  for (const r of table) say(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}`.trimEnd());
+  say(`\nThe drift gate \`pulumi preview --refresh --expect-no-changes\` fails (exit 7) when a token is dead or`);
+  say("an extension, rotation or retirement is due; the preview's warnings say which and why.");
   say(`\nsecrets output is secret: ${outputs.secrets!.secret}. Reveal with:`);
   say(`  PULUMI_BACKEND_URL=file://${STATE} PULUMI_CONFIG_PASSPHRASE=${PASSPHRASE} pulumi stack output secrets --show-secrets -s demo`);
 }
