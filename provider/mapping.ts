@@ -75,7 +75,7 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
  * a create or the server knows (id, owner, secrets, times), kept from the old state.
  */
 export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, answer?: ModifiedToken): AccessTokenState {
-  const { tokenId, userId, userName, accessToken, refreshToken, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt, rotatedAt, previous } = olds;
+  const { tokenId, userId, userName, accessToken, refreshToken, secretKnown, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt, rotatedAt, previous } = olds;
   const fixed = isFixedScope(news.scope);
   return dropUndefined({
     ...news,
@@ -84,6 +84,7 @@ export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, an
     userName: news.userName ?? userName,
     accessToken,
     refreshToken,
+    secretKnown,
     createdAt,
     accessTokenExpiresAt,
     refreshTokenExpiresAt,
@@ -91,5 +92,21 @@ export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, an
     previous,
     renewableUntil: fixed ? undefined : epochText(answer?.renewableUntilTimestamp) ?? news.renewableUntil ?? olds.renewableUntil,
     expiresAt: fixed ? epochText(answer?.tokenExpiryTimestamp) ?? news.expiresAt ?? olds.expiresAt : undefined,
+  });
+}
+
+/**
+ * The program that declares a token as it is (for `pulumi import`): its name, scope, endpoints,
+ * allow list and owner, each left out where its default says the same. Lifetimes are left out:
+ * diff keeps the dates a token has while the program declares none, and the program may add a
+ * rolling lifetime later.
+ */
+export function importedInputs(state: AccessTokenState): Record<string, unknown> {
+  return dropUndefined({
+    name: state.name,
+    scope: state.scope === "All" ? undefined : state.scope,
+    apiEndpoints: state.apiEndpoints?.length ? state.apiEndpoints : undefined,
+    ipAllowlist: state.ipAllowlist?.length ? state.ipAllowlist : undefined,
+    userId: state.userId,
   });
 }

@@ -24,7 +24,7 @@ function resolved(): { settings: ClientSettings; client: CommvaultClient; lister
   if (current?.key !== key) {
     const settings = resolveSettings(config, process.env);
     const client = new CommvaultClient(settings, {
-      onRetry: (n) => process.stderr.write(`commvault: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms\n`),
+      onRetry: (n) => sink("info", `commvault: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms`),
     });
     current = { key, settings, client, lister: new TokenLister((userId) => client.listTokens(userId)) };
   }
@@ -46,9 +46,21 @@ export function lateCommitMs(): number {
   return Math.min(120_000, Math.max(10_000, 2 * (resolved().settings.timeoutMs ?? 30_000)));
 }
 
-/** A warning in the run's output (the engine passes the provider's stderr through). */
+/** Where the provider's notes go: a door that can reach the engine's log sets it (the plugin). */
+export type NoteSink = (severity: "info" | "warning", message: string) => void;
+
+/** The dynamic provider's: its stderr, which the engine passes through to the run's output. */
+const stderrSink: NoteSink = (severity, message) => process.stderr.write(severity === "warning" ? `warning: ${message}\n` : `${message}\n`);
+let sink: NoteSink = stderrSink;
+
+/** Sends the provider's notes (preview warnings, retries) to `s`; undefined restores stderr. */
+export function setNoteSink(s: NoteSink | undefined): void {
+  sink = s ?? stderrSink;
+}
+
+/** A warning in the run's output. */
 export function warn(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  sink("warning", message);
 }
 
 /** The configured user name, or undefined when not configured (diff must not fail for that). */

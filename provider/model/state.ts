@@ -13,6 +13,11 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
   userName?: string;
   accessToken?: string;
   refreshToken?: string;
+  /**
+   * false for a token taken over by `pulumi import`: Commvault shows a secret only in the answer
+   * to its create, so state holds no accessToken or refreshToken. Absent for tokens made here.
+   */
+  secretKnown?: boolean;
   createdAt?: string;
   /** When the current access token stops working (All/Custom/Hyperscale: 30 minutes after issue). */
   accessTokenExpiresAt?: string;
