@@ -1,0 +1,67 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { importToken } from "../provider/import";
+import { provider } from "../provider/lifecycle";
+import { outputs, plain } from "./wire";
+
+type Obj = Record<string, unknown>;
+
+/**
+ * The plugin's side of the one core: each engine call becomes the dynamic provider's method of
+ * the same name, with the same arguments, and its answer goes back unchanged but for the wire
+ * (plain values in, secret outputs marked on the way out). No rule, message or API call lives
+ * here: a door that needed one would show that the core lacks it.
+ */
+export const door = {
+  async configure(config: Map<string, string>): Promise<void> {
+    await provider.configure!({
+      config: {
+        get: (key: string) => config.get(key),
+        require: (key: string) => {
+          const v = config.get(key);
+          if (v === undefined) throw new Error(`Missing required configuration key: ${key}`);
+          return v;
+        },
+      },
+    });
+  },
+
+  async check(olds: Obj, news: Obj): Promise<dynamic.CheckResult> {
+    const r = await provider.check!(olds, news);
+    return { inputs: plain(r.inputs), failures: r.failures ?? [] };
+  },
+
+  async diff(id: string, olds: Obj, news: Obj): Promise<dynamic.DiffResult> {
+    return provider.diff!(id, olds, news);
+  },
+
+  async create(inputs: Obj): Promise<{ id: string; properties: Obj }> {
+    try {
+      const r = await provider.create(inputs);
+      return { id: r.id, properties: outputs(r.outs) };
+    } catch (e) {
+      // A create whose answer was lost stays in state as pending (the core's partial failure).
+      const partial = e as { id?: string; properties?: Obj };
+      if (partial.id) partial.properties = outputs(partial.properties);
+      throw e;
+    }
+  },
+
+  /** Refresh reads by the state's userId and tokenId; an import has no state, only the id to parse. */
+  async read(id: string, props: Obj): Promise<{ id: string; properties: Obj; inputs?: Obj }> {
+    if (props.userId === undefined) {
+      const r = await importToken(id);
+      return { id: r.id, properties: outputs(r.props), inputs: plain(r.inputs) };
+    }
+    const r = await provider.read!(id, props);
+    return { id: r.id ?? "", properties: r.id ? outputs(r.props) : {} };
+  },
+
+  async update(id: string, olds: Obj, news: Obj): Promise<Obj> {
+    const r = await provider.update!(id, olds, news);
+    return outputs(r.outs);
+  },
+
+  async delete(id: string, props: Obj): Promise<void> {
+    await provider.delete!(id, props);
+  },
+};

@@ -1,0 +1,144 @@
+import * as grpc from "@grpc/grpc-js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
+import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
+import * as provproto from "@pulumi/pulumi/proto/provider_pb";
+import * as statusproto from "@pulumi/pulumi/proto/status_pb";
+import * as anyproto from "google-protobuf/google/protobuf/any_pb";
+import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
+import { setNoteSink } from "../provider/runtime";
+import { door } from "./door";
+import { current, engineSink, flushNotes } from "./log";
+import schema from "./schema.json";
+import { configOf } from "./wire";
+
+export const TYPE = "commvault:index:AccessToken";
+export const VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
+
+type Obj = Record<string, unknown>;
+type Callback<T> = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null, value?: T | null, trailer?: grpc.Metadata) => void;
+
+const js = (s: structproto.Struct | undefined): Obj => (s?.toJavaScript() ?? {}) as Obj;
+const struct = (o: Obj) => structproto.Struct.fromJavaScript(o as Record<string, structproto.JavaScriptValue>);
+
+/**
+ * An error for the engine. A create that made a token it could not finish carries `id`,
+ * `properties` and `reasons` (the core's partial failure): it becomes ErrorResourceInitFailed, so
+ * the engine keeps the resource in state, as the dynamic provider's server does.
+ */
+function failure(e: unknown): Partial<grpc.StatusObject> {
+  const err = e as { message?: string; id?: string; properties?: Obj; reasons?: string[] };
+  const message = err.message ?? String(e);
+  const metadata = new grpc.Metadata();
+  if (err.id) {
+    const detail = new provproto.ErrorResourceInitFailed();
+    detail.setId(err.id);
+    detail.setProperties(struct(err.properties ?? {}));
+    detail.setReasonsList(err.reasons ?? []);
+    const any = new anyproto.Any();
+    any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
+    const status = new statusproto.Status();
+    status.setCode(grpc.status.UNKNOWN);
+    status.setMessage(message);
+    status.addDetails(any);
+    metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
+  }
+  return { code: grpc.status.UNKNOWN, details: message, metadata };
+}
+
+/** One engine call: run under its resource's URN (for notes), answer after its notes. */
+function handle<Req, Res>(urnOf: (req: Req) => string, work: (req: Req) => Promise<Res>) {
+  return (call: grpc.ServerUnaryCall<Req, Res>, callback: Callback<Res>) => {
+    current
+      .run(urnOf(call.request), () => work(call.request))
+      .then(
+        async (res) => {
+          await flushNotes();
+          callback(null, res);
+        },
+        async (e: unknown) => {
+          await flushNotes();
+          const f = failure(e);
+          callback(f, null, f.metadata);
+        },
+      );
+  };
+}
+
+const noUrn = () => "";
+const unimplemented = (what: string) => (_call: unknown, callback: Callback<never>) => callback({ code: grpc.status.UNIMPLEMENTED, details: `${what} is not implemented` });
+
+function service(): Partial<provrpc.IResourceProviderServer> {
+  return {
+    getPluginInfo: handle(noUrn, async () => new plugproto.PluginInfo().setVersion(VERSION)),
+    getSchema: handle(noUrn, async () => new provproto.GetSchemaResponse().setSchema(JSON.stringify({ ...schema, version: VERSION }))),
+    // Provider settings are read by the core at call time, so the engine's defaults serve here.
+    checkConfig: unimplemented("CheckConfig"),
+    diffConfig: unimplemented("DiffConfig"),
+    configure: handle(noUrn, async (req: provproto.ConfigureRequest) => {
+      await door.configure(configOf(req.getVariablesMap().entries() as Iterable<[string, string]>));
+      return new provproto.ConfigureResponse().setAcceptsecrets(false).setSupportspreview(false);
+    }),
+    check: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.CheckRequest) => {
+        const r = await door.check(js(req.getOlds()), js(req.getNews()));
+        const res = new provproto.CheckResponse().setInputs(struct(r.inputs as Obj));
+        res.setFailuresList((r.failures ?? []).map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(f.reason)));
+        return res;
+      },
+    ),
+    diff: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.DiffRequest) => {
+        const r = await door.diff(req.getId(), js(req.getOlds()), js(req.getNews()));
+        const C = provproto.DiffResponse.DiffChanges;
+        const res = new provproto.DiffResponse().setChanges(r.changes === true ? C.DIFF_SOME : r.changes === false ? C.DIFF_NONE : C.DIFF_UNKNOWN);
+        return res.setReplacesList(r.replaces ?? []).setDeletebeforereplace(r.deleteBeforeReplace ?? false);
+      },
+    ),
+    create: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.CreateRequest) => {
+        const r = await door.create(js(req.getProperties()));
+        return new provproto.CreateResponse().setId(r.id).setProperties(struct(r.properties));
+      },
+    ),
+    read: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.ReadRequest) => {
+        const r = await door.read(req.getId(), js(req.getProperties()));
+        const res = new provproto.ReadResponse().setId(r.id).setProperties(struct(r.properties));
+        return r.inputs ? res.setInputs(struct(r.inputs)) : res;
+      },
+    ),
+    update: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.UpdateRequest) => new provproto.UpdateResponse().setProperties(struct(await door.update(req.getId(), js(req.getOlds()), js(req.getNews())))),
+    ),
+    delete: handle(
+      (r) => r.getUrn(),
+      async (req: provproto.DeleteRequest) => {
+        await door.delete(req.getId(), js(req.getProperties()));
+        return new emptyproto.Empty();
+      },
+    ),
+    cancel: handle(noUrn, async () => new emptyproto.Empty()),
+  };
+}
+
+/**
+ * Serves the provider over gRPC as a Pulumi resource plugin: the engine starts the launcher with
+ * its own address as the first argument and reads the port from the first line of stdout.
+ */
+export async function serve(args: string[]): Promise<void> {
+  setNoteSink(engineSink(args.find((a) => !a.startsWith("-"))));
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 400 << 20 });
+  server.addService(provrpc.ResourceProviderService, service() as provrpc.IResourceProviderServer);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`${port}\n`);
+}
