@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI and its Node.js language host from the Go module proxy into $2 (a bin
-# dir), each only when missing. Called by install-pulumi.sh; safe to run alone:
+# Builds the Pulumi CLI, its Node.js language host and its YAML language host from the Go module
+# proxy into $2 (a bin dir), each only when missing. Called by install-pulumi.sh; safe to run alone:
 #   scripts/build-pulumi.sh v3.274.1 .tools/pulumi/v3.274.1/bin
 set -euo pipefail
 version="$1"; out="$2"
 log() { echo "build-pulumi: $*" >&2; }
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"  # go install wants an absolute GOBIN
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
 ldflags() { echo "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$1"; }
 tools_go() { printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$1"; }
@@ -79,5 +80,17 @@ build_language_host() {
   rm -rf "$dir"
 }
 
+# The YAML language host runs YAML programs (examples/yaml) with the provider plugin. It is a module
+# of its own with tagged releases that the proxy serves, so `go install` builds it alone; beside
+# `pulumi` it is found as a bundled host, with no "from $PATH" warning.
+build_yaml_host() {
+  local v="${PULUMI_LANGUAGE_YAML_VERSION:-v1.25.0}" start; start=$(date +%s)
+  log "compiling pulumi-language-yaml $v (about 3 minutes on 2 cores, once)"
+  GOBIN="$out" go install -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$v" \
+    "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$v" || { log "pulumi-language-yaml $v could not be built"; return 1; }
+  log "pulumi-language-yaml $v built in $(( $(date +%s) - start ))s"
+}
+
 if [[ -x "$out/pulumi" ]]; then log "pulumi $version already built"; else build_cli; fi
 if [[ -x "$out/pulumi-language-nodejs" ]]; then log "pulumi-language-nodejs already built"; else build_language_host; fi
+if [[ -x "$out/pulumi-language-yaml" ]]; then log "pulumi-language-yaml already built"; else build_yaml_host; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Yields a Pulumi CLI (>= 3.181) and prints the directory that holds it (its bin/) on the last
-# line of stdout. Progress goes to stderr.
+# Yields a Pulumi CLI (>= 3.181) with its Node.js and YAML language hosts, and prints the
+# directory that holds them (its bin/) on the last line of stdout. Progress goes to stderr.
 #
 # Order of preference: a `pulumi` on PATH that is new enough; this project's cached build; the
 # official installer; a build from the Go module proxy (the only way on machines that reach
@@ -25,22 +25,29 @@ new_enough() { # $1: a pulumi binary
 
 # The dynamic-provider plugin ships inside @pulumi/pulumi. The engine looks for it on PATH, then
 # beside `pulumi`; put it beside our build so that nothing has to be downloaded.
+# This project's own provider plugin (plugin/, built by `npm run build`) goes there too, so that
+# YAML programs run with this CLI find it as users find an installed one (the engine notes that
+# it is used "from $PATH"); `pulumi plugin install` and `plugins.providers` are tested without it.
 finish() { # $1: the bin dir
   local plugin="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
   if [[ -f "$plugin" && -w "$1" ]]; then
     chmod +x "$plugin"
     ln -sf "$plugin" "$1/pulumi-resource-pulumi-nodejs"
   fi
+  if [[ -f "$root/plugin/bin/pulumi-resource-commvault" && -w "$1" ]]; then
+    ln -sf "$root/plugin/bin/pulumi-resource-commvault" "$1/pulumi-resource-commvault"
+  fi
   echo "$1"
   exit 0
 }
 
 if [[ -z "${PULUMI_FORCE_BUILD:-}" ]]; then
-  if command -v pulumi >/dev/null && new_enough "$(command -v pulumi)" && command -v pulumi-language-nodejs >/dev/null; then
+  if command -v pulumi >/dev/null && new_enough "$(command -v pulumi)" && command -v pulumi-language-nodejs >/dev/null \
+     && command -v pulumi-language-yaml >/dev/null; then
     log "using $(command -v pulumi) ($(pulumi version))"
     finish "$(dirname "$(command -v pulumi)")"
   fi
-  if [[ -x "$cache/bin/pulumi" && -x "$cache/bin/pulumi-language-nodejs" ]] && new_enough "$cache/bin/pulumi"; then
+  if [[ -x "$cache/bin/pulumi" && -x "$cache/bin/pulumi-language-nodejs" && -x "$cache/bin/pulumi-language-yaml" ]] && new_enough "$cache/bin/pulumi"; then
     log "using the cached build in $cache/bin"
     finish "$cache/bin"
   fi
