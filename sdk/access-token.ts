@@ -111,6 +111,8 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
  * ```
  */
 export class AccessToken extends pulumi.dynamic.Resource {
+  /** The type token the engine registers this resource under; lets CrossGuard's validateResourceOfType(AccessToken, ...) match it. */
+  static readonly __pulumiType = "pulumi-nodejs:dynamic/commvault:AccessToken";
   declare public readonly name: pulumi.Output<string>;
   declare public readonly scope: pulumi.Output<AccessTokenScope>;
   declare public readonly apiEndpoints: pulumi.Output<string[] | undefined>;
