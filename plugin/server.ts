@@ -15,7 +15,14 @@ import schema from "./schema.json";
 import { configOf } from "./wire";
 
 export const TYPE = "commvault:index:AccessToken";
-export const VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string }).version;
+/** The version of the package the plugin ships in: the nearest package.json above it. */
+export const VERSION = ((): string => {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+    if (dir === path.dirname(dir)) throw new Error(`no package.json above ${__dirname}`);
+  }
+})();
 
 type Obj = Record<string, unknown>;
 type Callback<T> = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null, value?: T | null, trailer?: grpc.Metadata) => void;
@@ -28,7 +35,7 @@ const struct = (o: Obj) => structproto.Struct.fromJavaScript(o as Record<string,
  * `properties` and `reasons` (the core's partial failure): it becomes ErrorResourceInitFailed, so
  * the engine keeps the resource in state, as the dynamic provider's server does.
  */
-function failure(e: unknown): Partial<grpc.StatusObject> {
+export function failure(e: unknown): Partial<grpc.StatusObject> {
   const err = e as { message?: string; id?: string; properties?: Obj; reasons?: string[] };
   const message = err.message ?? String(e);
   const metadata = new grpc.Metadata();
@@ -129,16 +136,22 @@ function service(): Partial<provrpc.IResourceProviderServer> {
   };
 }
 
-/**
- * Serves the provider over gRPC as a Pulumi resource plugin: the engine starts the launcher with
- * its own address as the first argument and reads the port from the first line of stdout.
- */
-export async function serve(args: string[]): Promise<void> {
-  setNoteSink(engineSink(args.find((a) => !a.startsWith("-"))));
+/** The provider's gRPC server on a free local port; notes go to the engine at `engineAddress`. */
+export async function listen(engineAddress?: string): Promise<{ server: grpc.Server; port: number }> {
+  setNoteSink(engineSink(engineAddress));
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 << 20 });
   server.addService(provrpc.ResourceProviderService, service() as provrpc.IResourceProviderServer);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  return { server, port };
+}
+
+/**
+ * Serves the provider as a Pulumi resource plugin: the engine starts the launcher with its own
+ * address as the first argument and reads the port from the first line of stdout.
+ */
+export async function serve(args: string[]): Promise<void> {
+  const { port } = await listen(args.find((a) => !a.startsWith("-")));
   process.stdout.write(`${port}\n`);
 }
