@@ -22,6 +22,9 @@ export interface CreateDeps {
  * the resource in state as pending, so the next `up` replaces it and nothing is orphaned.
  */
 export class CreateUnsettledError extends Error {
+  /** When the last POST was sent (epoch ms): a late commit of it is looked for until this plus the wait a create allows. */
+  lastPostAt = 0;
+
   constructor(
     message: string,
     readonly tokenId: number | undefined,
@@ -33,6 +36,11 @@ export class CreateUnsettledError extends Error {
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** What went wrong, in a few words: the client's full message ends with advice that does not apply here. */
+const causeOf = (e: unknown) =>
+  e instanceof CreateAnswerLostError
+    ? `the answer was lost after token ${e.accessTokenId} was made`
+    : CommvaultError.isInstance(e) ? [e.networkCode, e.status !== undefined ? `HTTP ${e.status}` : undefined, e.errorMessage].filter(Boolean).join(", ") || e.kind : messageOf(e);
 
 /**
  * Creates the token, never leaving one behind untracked. The name was checked free before, so a
@@ -68,8 +76,18 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
   let lastCause = "";
   // Whether the last loss was a time-out, after which a slow server may still commit.
   let slow = false;
+  let lastPostAt = now();
+  const settle = (last: TokenListEntry | Error | undefined, cause = lastCause): never => {
+    try {
+      return unsettled(req.tokenName, lost, cause, last, now);
+    } catch (e) {
+      if (e instanceof CreateUnsettledError) e.lastPostAt = lastPostAt;
+      throw e;
+    }
+  };
   for (let post = 1; post <= MAX_POSTS; post++) {
     try {
+      lastPostAt = now();
       return await deps.client.createToken(req);
     } catch (e) {
       let found: TokenListEntry | { accessTokenId: number } | undefined;
@@ -79,17 +97,27 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
       } else if (CommvaultError.isInstance(e) && mayHaveCommitted(e)) {
         // A time-out may mean the server is still working on it; other losses show at once.
         slow = e.networkCode === "ECONNABORTED" || e.networkCode === "ETIMEDOUT" || e.status === 504;
-        found = await waitFor(slow ? deps.lateCommitMs : 1_000);
-      } else if (lost > 0 && CommvaultError.isInstance(e) && e.kind === "validation" && (found = await find())) {
+        lost++;
+        lastCause = causeOf(e);
+        const seen = await lastLook(waitFor, slow ? deps.lateCommitMs : 1_000);
+        // Without a list there is no knowing what the server holds: stop, and say so.
+        if (seen instanceof Error) return settle(seen);
+        found = seen;
+      } else if (lost > 0 && CommvaultError.isInstance(e) && e.kind === "validation") {
         // "name already present" after a lost answer: an earlier POST committed late.
+        const seen = await lastLook(waitFor, 0);
+        if (seen instanceof Error || !seen) return settle(seen, causeOf(e));
+        found = seen;
       } else if (lost > 0) {
-        lastCause = messageOf(e);
+        lastCause = causeOf(e);
         break;
       } else {
         throw e;
       }
-      lost++;
-      lastCause = messageOf(e);
+      if (e instanceof CreateAnswerLostError) {
+        lost++;
+        lastCause = causeOf(e);
+      }
       if (found) {
         try {
           await revoke(found.accessTokenId);
@@ -100,7 +128,7 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
       }
     }
   }
-  return unsettled(req.tokenName, lost, lastCause, await lastLook(waitFor, slow ? deps.lateCommitMs : 0), now);
+  return settle(await lastLook(waitFor, slow ? deps.lateCommitMs : 0));
 }
 
 async function lastLook(waitFor: (ms: number) => Promise<TokenListEntry | undefined>, ms: number): Promise<TokenListEntry | Error | undefined> {
@@ -113,7 +141,7 @@ async function lastLook(waitFor: (ms: number) => Promise<TokenListEntry | undefi
 
 function unsettled(name: string, lost: number, cause: string, last: TokenListEntry | Error | undefined, now: () => number): never {
   const head = `creating access token "${name}": the server's answer was lost ${lost} time(s) (last: ${cause})`;
-  const next = "The resource is kept in state as pending; the next `pulumi up` settles it (revokes any token made under this name and creates a new one), and `pulumi refresh` drops it if none exists.";
+  const next = "The resource is kept in state as pending: the next `pulumi up` settles it (it revokes any token made under this name, after waiting for a late one, and creates a new one).";
   if (last instanceof Error) {
     throw new CreateUnsettledError(`${head}; whether a token was left could not be checked (${last.message}). ${next}`, undefined);
   }

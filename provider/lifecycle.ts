@@ -54,6 +54,32 @@ async function planWithClock(olds: AccessTokenState, news: AccessTokenInputs, ow
   return live ? planChange(refreshed(olds, live), news, owner, now) : plan;
 }
 
+/** The token an unsettled create made under the name, looked for with bounded waiting. */
+async function waitForPending(props: AccessTokenState): Promise<number | undefined> {
+  const until = (props.pendingSince ?? Date.now()) + lateCommitMs();
+  for (let pause = 500; ; pause = Math.min(pause * 2, 4_000)) {
+    const found = locate(await lister().tokens(props.userId), props);
+    if (found || Date.now() >= until) return found?.accessTokenId;
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, until - Date.now()))));
+  }
+}
+
+/**
+ * A token that names no owner belongs to the user recorded at its creation. A replacement creates
+ * the new token for the logged-in user, so when that is someone else, refuse at preview rather
+ * than move (or, with delete-first, lose) the token: the program must say whose it is.
+ */
+async function assertReplacementKeepsOwner(olds: AccessTokenState, news: AccessTokenInputs): Promise<void> {
+  if (news.userId !== undefined || news.userName !== undefined) return;
+  const self = await me(client());
+  if (self.userId === olds.userId) return;
+  throw new Error(
+    `access token "${olds.name}" must be replaced, and it names no owner: it belongs to ${olds.userName ?? "user"} (user id ${olds.userId}), ` +
+      `but the provider now logs in as ${self.userName} (user id ${self.userId}), for whom the new token would be made. ` +
+      `Set userId: ${olds.userId} on the resource to keep its owner, or userId: ${self.userId} to move it on purpose.`,
+  );
+}
+
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
@@ -76,6 +102,7 @@ export const provider: dynamic.ResourceProvider = {
     if (owner === "same") await warnIfCallerMoved(olds, news);
     const plan = await planWithClock(olds, news, owner, nowSeconds());
     for (const note of timeNotes(olds, news, plan)) warn(note);
+    if (plan.action === "replace" && owner === "same") await assertReplacementKeepsOwner(olds, news);
     if (plan.action === "none") return { changes: false };
     if (plan.action === "update") return { changes: true };
     return { changes: true, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
@@ -100,15 +127,18 @@ export const provider: dynamic.ResourceProvider = {
     } catch (e) {
       if (!(e instanceof CreateUnsettledError)) throw e;
       // Kept in state (a partial failure), so that the next `up` replaces it: nothing is orphaned.
-      const pending = dropUndefined({ ...inputs, userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message });
+      const pending = dropUndefined({ ...inputs, userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message, pendingSince: e.lastPostAt });
       throw Object.assign(e, {
         id: resourceId(owner.userId, e.tokenId),
         properties: { ...pending, __provider: (inputs as unknown as Record<string, unknown>).__provider },
         reasons: [e.message],
       });
     }
-    // createdAt is the server's: from the same per-owner list the wave shares.
-    const listed = (await lister().tokens(owner.userId)).find((t) => t.accessTokenId === created.accessTokenId);
+    // createdAt is the server's: from the same per-owner list the wave shares. The token exists
+    // now, so nothing may throw from here on, or state would lose it with its secret.
+    const listed = await lister()
+      .tokens(owner.userId)
+      .then((all) => all.find((t) => t.accessTokenId === created.accessTokenId), () => undefined);
     return { id: resourceId(owner.userId, created.accessTokenId), outs: stateOf(inputs, owner, created, listed) };
   },
 
@@ -123,6 +153,9 @@ export const provider: dynamic.ResourceProvider = {
       throw context(e, `reading access token ${id}`);
     }
     const found = locate(tokens, props);
+    // An unsettled create whose token is not listed (yet: a slow server may still commit it)
+    // stays pending, so that the next `up` settles it; only a confirmed absence leaves state.
+    if (!found && props.pendingRecreate && props.tokenId === undefined) return { id, props };
     // Deleted by hand: leave state, and the next `up` creates it again.
     if (!found) return {};
     return { id, props: refreshed({ ...props, tokenId: found.accessTokenId }, found) };
@@ -160,8 +193,9 @@ export const provider: dynamic.ResourceProvider = {
   async delete(id: string, props: AccessTokenState): Promise<void> {
     let tokenId = props.tokenId;
     if (tokenId === undefined) {
-      // An unsettled create: whatever token holds the name is the one it made.
-      tokenId = locate(await lister().tokens(props.userId), props)?.accessTokenId;
+      // An unsettled create: whatever token holds the name is the one it made, and a slow server
+      // may still commit it: look for it as long as a create waits for a late commit.
+      tokenId = await waitForPending(props);
       if (tokenId === undefined) return;
     }
     try {

@@ -157,11 +157,16 @@ export class AccessToken extends pulumi.dynamic.Resource {
     // output is named too, even when left out of args: the SDK creates resolvers only for the
     // keys it is given, and a key without one reads as undefined forever (e.g. a defaulted
     // scope). The placeholders go first, so that an output key a user gives reaches check.
-    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
-    // The only keys that cannot reach check: Pulumi's SDK drops `id` and `urn` from the inputs.
-    for (const key of ["id", "urn"]) {
-      if (props[key] !== undefined) throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input (Pulumi sets a resource's ${key}); remove it`);
+    // The only keys that cannot reach check: Pulumi's SDK drops `id` and `urn` from the inputs,
+    // and a key named like a member of every object (`__proto__`, `hasOwnProperty`) is lost or
+    // breaks the SDK's own code before check could name it.
+    for (const key of Object.keys(args ?? {})) {
+      const value = (args as unknown as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      if (key === "id" || key === "urn") throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input (Pulumi sets a resource's ${key}); remove it`);
+      if (key === "__proto__" || key === "hasOwnProperty") throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input; remove it`);
     }
+    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
     super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
   }
 }

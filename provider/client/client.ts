@@ -273,7 +273,11 @@ export class CommvaultClient {
         // A create that may have committed is never sent again from here: a slow server can
         // commit it after any look-up, so the caller waits and looks again (see provider/create.ts).
         if (call.mode === "create" && maybeCommitted) {
-          await call.beforeRetry?.();
+          // The look-up may find the token (CreateAnswerLostError); if the look-up itself fails,
+          // what the caller must know is still the create's own failure: it may have committed.
+          await call.beforeRetry?.().catch((e: unknown) => {
+            if (e instanceof CreateAnswerLostError) throw e;
+          });
         } else if (withinBudget) {
           const reason = networkCode ?? `HTTP ${res!.status}`;
           this.hooks.onRetry?.({ operation: call.operation, attempt, delayMs: delay, reason });

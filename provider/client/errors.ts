@@ -177,7 +177,7 @@ export function notFromCommvault(contentType: string | undefined, body: unknown)
 }
 
 const HINTS: Partial<Record<CommvaultErrorKind, string>> = {
-  unauthorized: "check commvault:username and commvault:password",
+  unauthorized: "check commvault:username and commvault:password (a refresh or destroy logs in with the settings recorded at the last `pulumi up`: after changing them, run `pulumi up` first)",
   forbidden: "the logged-in user lacks the permission for this; an administrator manages service accounts' tokens",
   transient: "the server is busy or unreachable; it is safe to run the command again",
   tls: "the server's certificate is not trusted: set commvault:caBundle to its CA certificate (PEM text or a file), or, for a lab server only, commvault:insecureSkipVerify to true",

@@ -38,7 +38,7 @@ function label(v: unknown, max?: number): Read<string> {
 }
 
 export const readName = (v: unknown) => label(v, 255);
-export const readUserName = (v: unknown) => label(v);
+export const readUserName = (v: unknown) => label(v, 255);
 
 export function readScope(v: unknown): Read<Scope> {
   if (typeof v !== "string") return expected("a string", v);

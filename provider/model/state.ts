@@ -27,6 +27,8 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
    * resource is kept in state so that the next `up` replaces it, and nothing is orphaned.
    */
   pendingRecreate?: string;
+  /** When that create sent its last POST (machine time, epoch ms): a late commit is looked for until this plus the wait a create allows. */
+  pendingSince?: number;
   /** When the current token was issued by a rotation. */
   rotatedAt?: string;
   /** The token a rotation kept aside for its consumers, until `retireAfter`; never its secret. */
@@ -45,7 +47,7 @@ export interface PreviousToken {
  * read, update and delete use the state's tokenId and userId.
  */
 export function resourceId(userId: number, tokenId: number | undefined): string {
-  return `${userId}:${tokenId ?? "unknown"}`;
+  return `${userId}:${tokenId ?? "pending"}`;
 }
 
 export function parseResourceId(id: string): { userId: number; tokenId: number } {

@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { ADMIN, SVC_BACKUP, SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
+import { startProxy } from "../helpers/proxy";
 
 jest.setTimeout(300_000);
 
@@ -24,7 +23,7 @@ describe("end to end: a production CommServe's ways, under the plain CLI", () =>
   let cli: PlainCli;
   let dir: string;
   let broken = false;
-  let proxy: http.Server;
+  let proxy: { url: string; close: () => Promise<void> };
   const spec: Record<string, Record<string, unknown>> = {};
   const write = () => fs.writeFileSync(path.join(dir, "spec.json"), JSON.stringify(spec));
   const pulumi = (...args: string[]) => cli.pulumi(dir, args);
@@ -35,19 +34,8 @@ describe("end to end: a production CommServe's ways, under the plain CLI", () =>
 
   beforeAll(async () => {
     // The proxy forwards everything, or, when broken, answers token lists with a web server's 404.
-    const target = new URL(h.running.url);
-    proxy = http.createServer((req, res) => {
-      if (broken && /\/v4\/accesstoken/i.test(req.url ?? "")) return void res.writeHead(404, { "Content-Type": "text/html" }).end("<html>Not Found</html>");
-      const fwd = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
-      // A client that gave up (a time-out) closes its side; the emulator still commits.
-      fwd.on("error", () => res.destroy());
-      req.pipe(fwd);
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname}`;
+    proxy = await startProxy(h.running.url, (req) => (broken && /\/v4\/accesstoken/i.test(req.url ?? "") ? (res) => void res.writeHead(404, { "Content-Type": "text/html" }).end("<html>Not Found</html>") : undefined));
+    const url = proxy.url;
     h.running.emulator.clock.set(Math.floor(Date.now() / 1000) + 5 * 3600);
     cli = plainCli();
     dir = cli.program({ "index.js": PROGRAM, "Pulumi.yaml": "name: real-servers\nruntime: nodejs\n", "spec.json": "{}" });
@@ -56,7 +44,7 @@ describe("end to end: a production CommServe's ways, under the plain CLI", () =>
     ok(await pulumi("config", "set", "commvault:username", ADMIN.username));
     ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
   });
-  afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+  afterAll(() => proxy.close());
 
   test("create (one answer lost), update and replace: each followed by a refresh preview with no field line, createdAt included", async () => {
     Object.assign(spec, {
@@ -133,7 +121,6 @@ describe("end to end: a production CommServe's ways, under the plain CLI", () =>
     const failed = await pulumi("up", "--yes", "--skip-preview");
     expect(failed.code).not.toBe(0);
     expect(failed.stdout + failed.stderr).toMatch(/the next `pulumi up` settles it/);
-    ok(await pulumi("config", "set", "commvault:timeoutSeconds", "30"));
     ok(await pulumi("up", "--yes", "--skip-preview"));
     expect(store().tokens.filter((t) => t.tokenName === "later")).toHaveLength(1);
     ok(await pulumi("preview", "--refresh", "--expect-no-changes"));

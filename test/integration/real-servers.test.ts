@@ -1,7 +1,7 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { ADMIN, DAY, SVC_BACKUP, SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { configure, provider, refresh, up, type Deployed } from "../helpers/lifecycle";
+import { isCreate, isList, startProxy } from "../helpers/proxy";
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -84,7 +84,7 @@ describe("provider lifecycle against servers as they really are", () => {
       expect(err.properties).toMatchObject({ name: "never-in-time", userId: SVC_BACKUP, pendingRecreate: expect.any(String) });
       // Whatever the server holds now, the next `up` (a replacement of the pending resource) ends
       // with exactly one token under the name, whose secret is in state.
-      await configure(settings());
+      // The same settings as the run that failed: a late commit is looked for within the same window.
       const pending: Deployed = { id: err.id, inputs, outs: err.properties };
       const d = await up({ name: "never-in-time", userName: "svc-backup" }, pending);
       expect(d.action).toBe("delete-replace");
@@ -108,24 +108,77 @@ describe("provider lifecycle against servers as they really are", () => {
     });
   });
 
-  describe("only a confirmed absence removes a resource from state", () => {
-    /** A proxy in front of the emulator that answers token lists itself. */
-    async function proxy(answer: (res: http.ServerResponse) => void): Promise<{ url: string; close: () => Promise<void> }> {
-      const target = new URL(h.running.url);
-      const server = http.createServer((req, res) => {
-        if (/\/v4\/accesstoken/i.test(req.url ?? "") && req.method === "GET") return answer(res);
-        const fwd = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
-        // A client that gave up (a time-out) closes its side; the emulator still commits.
-        fwd.on("error", () => res.destroy());
-        req.pipe(fwd);
+  describe("a create that happened is never lost, whatever fails after it", () => {
+    /** A proxy that fails the next `n` lists after each create, with Commvault's own 500. */
+    const failingListsAfterCreate = (n: number) => {
+      let left = 0;
+      return startProxy(h.running.url, (req) => {
+        if (isCreate(req)) left = n;
+        if (!isList(req) || left <= 0) return undefined;
+        left--;
+        return (res) => res.writeHead(500, { "Content-Type": "application/json" }).end(JSON.stringify({ errorCode: 1022, errorMessage: "Internal server error" }));
       });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      const { port } = server.address() as AddressInfo;
-      return { url: `http://127.0.0.1:${port}${target.pathname}`, close: () => new Promise((r) => server.close(() => r())) };
-    }
+    };
+
+    test("a list that fails after a successful create costs only createdAt, not the token", async () => {
+      const p = await failingListsAfterCreate(1);
+      try {
+        await configure(settings({ "commvault:url": p.url }));
+        const d = await up({ name: "kept-anyway" });
+        expect(d.outs.createdAt).toBeUndefined();
+        expect((await h.api.call("GET", "/v2/WhoAmI", { token: d.outs.accessToken })).status).toBe(200);
+        // The next refresh fills it in from the server.
+        await configure(settings());
+        expect((await refresh(d))!.outs.createdAt).toMatch(/Z$/);
+      } finally {
+        await p.close();
+      }
+    });
+
+    test("a lost answer while lists fail: pending in state, never a claim it did not check, and the next up converges", async () => {
+      const p = await failingListsAfterCreate(40);
+      try {
+        await configure(settings({ "commvault:url": p.url }));
+        await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 1 });
+        const inputs = (await provider.check!({}, { name: "unverified" })).inputs;
+        const err = (await provider.create(inputs).catch((e: unknown) => e)) as Error & { id: string; properties: Record<string, unknown> };
+        expect(err.message).toMatch(/whether a token was left could not be checked/);
+        expect(err.message).not.toMatch(/safe to run the command again/);
+        expect(err.properties).toMatchObject({ name: "unverified", pendingRecreate: err.message });
+        await configure(settings());
+        const d = await up(inputs, { id: err.id, inputs, outs: err.properties });
+        expect(d.action).toBe("delete-replace");
+        const mine = (await h.api.call("GET", "/V4/AccessToken", { token: h.admin })).body.tokens.filter((t: { tokenName: string }) => t.tokenName === "unverified");
+        expect(mine.map((t: { accessTokenId: number }) => t.accessTokenId)).toEqual([d.outs.tokenId]);
+      } finally {
+        await p.close();
+      }
+    }, 60_000);
+
+    test("a pending resource whose token is not listed yet stays in state on refresh", async () => {
+      const pending: Deployed = {
+        id: `${SVC_BACKUP}:pending`,
+        inputs: { name: "not-yet", userName: "svc-backup", scope: "All", ipAllowlist: [], replaceOnForbiddenScopeChange: false },
+        outs: { name: "not-yet", userName: "svc-backup", scope: "All", ipAllowlist: [], replaceOnForbiddenScopeChange: false, userId: SVC_BACKUP, pendingRecreate: "lost", pendingSince: 0 },
+      };
+      expect((await refresh(pending))?.outs).toEqual(pending.outs);
+    });
+  });
+
+  test("a replacement of a token that names no owner, under another login, is refused at preview rather than moved", async () => {
+    const d0 = await up({ name: "whose" });
+    h.running.emulator.store.data.users.push({ userId: 5, userName: "admin5", userType: "user", admin: true, enabled: true, userGUID: "g5", password: "admin5-password" });
+    await configure(settings({ "commvault:username": "admin5", "commvault:password": "admin5-password" }));
+    const checked = (await provider.check!(d0.inputs, { name: "whose", scope: "MicrosoftSCIM", replaceOnForbiddenScopeChange: true })).inputs;
+    await expect(provider.diff!(d0.id, d0.outs, checked as never)).rejects.toThrow(
+      /must be replaced, and it names no owner: it belongs to admin \(user id 1\), but the provider now logs in as admin5 \(user id 5\).*Set userId: 1 on the resource to keep its owner/,
+    );
+    const kept = (await provider.check!(d0.inputs, { name: "whose", scope: "MicrosoftSCIM", replaceOnForbiddenScopeChange: true, userId: 1 })).inputs;
+    expect((await provider.diff!(d0.id, d0.outs, kept as never)).replaces).toEqual(["scope"]);
+  });
+
+  describe("only a confirmed absence removes a resource from state", () => {
+    const proxy = (answer: (res: http.ServerResponse) => void) => startProxy(h.running.url, (req) => (isList(req) ? answer : undefined));
 
     test.each([
       ["an HTML 404 from a proxy", (res: http.ServerResponse) => res.writeHead(404, { "Content-Type": "text/html" }).end("<html><body>Not Found</body></html>")],

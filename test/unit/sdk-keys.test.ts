@@ -65,6 +65,11 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
   test.each(["id", "urn"])("`%s`, which Pulumi's SDK would drop unseen, fails at construction", (key) => {
     expect(() => new AccessToken("v", { name: "ci", [key]: "x" } as never)).toThrow(new RegExp(`\`${key}\` is not an AccessToken input`));
   });
+
+  test("`__proto__` (as JSON.parse makes it) and `hasOwnProperty`, which Pulumi's SDK would apply or trip on, fail at construction", () => {
+    expect(() => new AccessToken("p", JSON.parse('{"name":"p","__proto__":{"scope":"Custom"}}'))).toThrow(/`__proto__` is not an AccessToken input/);
+    expect(() => new AccessToken("q", { name: "q", hasOwnProperty: 1 } as never)).toThrow(/`hasOwnProperty` is not an AccessToken input/);
+  });
 });
 
 /**
