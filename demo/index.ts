@@ -35,11 +35,11 @@ const scim = new AccessToken("entra-scim", {
 
 // What each token is and what its life looks like: the demo prints its health from these.
 const describe = (t: AccessToken) =>
-  pulumi
-    .all([t.name, t.scope, t.userName, t.tokenId, t.ipAllowlist, t.renewableUntil, t.expiresAt, t.accessTokenExpiresAt, t.renewableFor, t.expiresIn, t.extendWhenLeft, t.rotateAfter, t.generation, t.previous])
-    .apply(([name, scope, owner, tokenId, allowlist, renewableUntil, expiresAt, accessTokenExpiresAt, renewableFor, expiresIn, extendWhenLeft, rotateAfter, generation, previous]) => ({
-      name, scope, owner, tokenId, allowlist, renewableUntil, expiresAt, accessTokenExpiresAt, renewableFor, expiresIn, extendWhenLeft, rotateAfter, generation, previous,
-    }));
+  pulumi.output({
+    name: t.name, scope: t.scope, owner: t.userName, tokenId: t.tokenId, allowlist: t.ipAllowlist, renewableUntil: t.renewableUntil, expiresAt: t.expiresAt,
+    accessTokenExpiresAt: t.accessTokenExpiresAt, renewableFor: t.renewableFor, expiresIn: t.expiresIn, extendWhenLeft: t.extendWhenLeft,
+    rotateAfter: t.rotateAfter, generation: t.generation, previous: t.previous,
+  });
 
 export const tokens = [ci, backup, reporting, scim].map(describe);
 /** Secrets stay secrets: `pulumi stack output secrets --show-secrets` reveals them. */
