@@ -4,9 +4,10 @@ import type { TokenListEntry } from "./client/schemas";
 import { SETTINGS, type RawSettings, type SettingName } from "./config";
 import { CreateUnsettledError, createWithRecovery } from "./create";
 import { nowSeconds } from "./clock";
-import { createRequest, dropUndefined, refreshed, stateOf, updatedState } from "./mapping";
+import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
+import { COMPUTED } from "./model/resolve-time";
 import { timeNotes } from "./model/notes";
-import { checkInputs, type AccessTokenInputs } from "./model/inputs";
+import { INPUTS, checkInputs, type AccessTokenInputs } from "./model/inputs";
 import { ownerKeptMessage } from "./model/owner-rules";
 import { planChange, type OwnerVerdict, type Plan } from "./model/plan";
 import { resourceId, type AccessTokenState } from "./model/state";
@@ -127,7 +128,7 @@ export const provider: dynamic.ResourceProvider = {
     } catch (e) {
       if (!(e instanceof CreateUnsettledError)) throw e;
       // Kept in state (a partial failure), so that the next `up` replaces it: nothing is orphaned.
-      const pending = dropUndefined({ ...inputs, userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message, pendingSince: e.lastPostAt });
+      const pending = dropUndefined({ ...inputs, __inputs: declaredOf(inputs), userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message, pendingSince: e.lastPostAt });
       throw Object.assign(e, {
         id: resourceId(owner.userId, e.tokenId),
         properties: { ...pending, __provider: (inputs as unknown as Record<string, unknown>).__provider },
@@ -158,7 +159,8 @@ export const provider: dynamic.ResourceProvider = {
     if (!found && props.pendingRecreate && props.tokenId === undefined) return { id, props };
     // Deleted by hand: leave state, and the next `up` creates it again.
     if (!found) return {};
-    return { id, props: refreshed({ ...props, tokenId: found.accessTokenId }, found) };
+    const next = refreshed({ ...props, tokenId: found.accessTokenId }, found);
+    return { id, props: next, inputs: inputsAfterRead(next, [...INPUTS, ...COMPUTED]) };
   },
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {

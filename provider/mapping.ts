@@ -26,6 +26,7 @@ export function stateOf(inputs: AccessTokenInputs, owner: Owner, t: CreatedToken
   const fixed = isFixedScope(inputs.scope);
   const state: AccessTokenState = {
     ...inputs,
+    __inputs: declaredOf(inputs),
     tokenId: t.accessTokenId,
     userId: owner.userId,
     userName: owner.userName,
@@ -79,6 +80,7 @@ export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, an
   const fixed = isFixedScope(news.scope);
   return dropUndefined({
     ...news,
+    __inputs: declaredOf(news),
     tokenId,
     userId,
     userName: news.userName ?? userName,
@@ -109,4 +111,39 @@ export function importedInputs(state: AccessTokenState): Record<string, unknown>
     ipAllowlist: state.ipAllowlist?.length ? state.ipAllowlist : undefined,
     userId: state.userId,
   });
+}
+
+/** Inputs whose outputs of the same name say something else (the resolved owner, the effective end). */
+const OWN_INPUTS = ["userId", "userName", "renewableUntil", "expiresAt"] as const;
+export type DeclaredInputs = Partial<Pick<AccessTokenInputs, (typeof OWN_INPUTS)[number]>>;
+
+/** The program's own values of those inputs, kept in state (hidden, `__`) for read to give back. */
+export function declaredOf(inputs: AccessTokenInputs): DeclaredInputs {
+  return dropUndefined(Object.fromEntries(OWN_INPUTS.map((k) => [k, inputs[k]])) as DeclaredInputs);
+}
+
+/**
+ * The inputs after a refresh, for the engine to diff the program against (pulumi#21315): the
+ * server's view of every field a person can change in Command Center, so that each field changed
+ * by hand shows in the preview as `old => new`, and the program's own values of the rest. A
+ * rolling lifetime keeps its last resolved end (check extends from it, and diff puts back a date
+ * changed by hand); a declared date is the server's; Commvault's default stays undeclared.
+ * State written before this existed has no record of the declared owner and date: those fall
+ * back to the outputs' lifetime (safe for a passed declared date, rulings 1) and to no owner.
+ */
+export function inputsAfterRead(state: AccessTokenState, inputKeys: readonly string[]): Record<string, unknown> {
+  const raw = state as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of inputKeys) if (!(OWN_INPUTS as readonly string[]).includes(key) && raw[key] !== undefined) out[key] = raw[key];
+  const own = state.__inputs;
+  const field = isFixedScope(state.scope) ? "expiresAt" : "renewableUntil";
+  if (own === undefined) {
+    if (state[field] !== undefined) out[field] = state[field];
+    return out;
+  }
+  if (own.userId !== undefined) out.userId = own.userId;
+  if (own.userName !== undefined) out.userName = own.userName;
+  const rolling = isFixedScope(state.scope) ? state.expiresIn : state.renewableFor;
+  if (own[field] !== undefined) out[field] = rolling !== undefined ? own[field] : state[field];
+  return out;
 }

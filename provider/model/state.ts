@@ -5,6 +5,8 @@ import type { AccessTokenInputs } from "./inputs";
  * its secrets (marked secret by the SDK through additionalSecretOutputs).
  */
 export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
+  /** The program's own owner and lifetime inputs, which the outputs of those names resolve (see mapping.ts). */
+  __inputs?: Partial<Pick<AccessTokenInputs, "userId" | "userName" | "renewableUntil" | "expiresAt">>;
   /** Commvault's accessTokenId; absent only when a create ended without knowing whether it made one. */
   tokenId?: number;
   /** The owner, resolved: a given userName or the logged-in user becomes an id. */
