@@ -53,7 +53,8 @@ export const door = {
       return { id: r.id, properties: outputs(r.props), inputs: plain(r.inputs) };
     }
     const r = await provider.read!(id, props);
-    return { id: r.id ?? "", properties: r.id ? outputs(r.props) : {} };
+    if (!r.id) return { id: "", properties: {} };
+    return { id: r.id, properties: outputs(r.props), inputs: r.inputs === undefined ? undefined : plain(r.inputs) };
   },
 
   async update(id: string, olds: Obj, news: Obj): Promise<Obj> {

@@ -1,7 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "./client/errors";
 import { provider } from "./lifecycle";
-import { importedInputs } from "./mapping";
+import { declaredOf, importedInputs } from "./mapping";
+import type { AccessTokenInputs } from "./model/inputs";
 import { parseResourceId, type AccessTokenState } from "./model/state";
 import { resolveOwner } from "./owner";
 import { client, lister } from "./runtime";
@@ -21,7 +22,10 @@ export async function importToken(id: string): Promise<Required<Pick<dynamic.Rea
   const props: AccessTokenState = { ...(read.props as AccessTokenState), userName: owner.userName, secretKnown: false };
   delete props.accessToken;
   delete props.refreshToken;
-  return { id: read.id, props, inputs: importedInputs(props) };
+  const inputs = importedInputs(props);
+  // What the program declares of the owner and lifetime, as a create records it, for later refreshes.
+  props.__inputs = declaredOf(inputs as unknown as AccessTokenInputs);
+  return { id: read.id, props, inputs };
 }
 
 /** Whose the token is, if not that owner's: the other users' lists, looked at only on this failure. */

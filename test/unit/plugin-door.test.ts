@@ -16,8 +16,12 @@ const struct = (o: object) => structproto.Struct.fromJavaScript(o as Record<stri
 describe("plugin door", () => {
   let server: grpc.Server;
   let client: provrpc.ResourceProviderClient;
-  const call = <Req, Res>(method: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => method.call(client, req, (e, r) => (e ? reject(e) : resolve(r))));
+  type Method<Req, Res> = (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown;
+  const call = <Req, Res>(method: Method<Req, Res>, req: Req) =>
+    new Promise<Res>((resolve, reject) => method.call(client, req, (e: grpc.ServiceError | null, r: Res) => (e ? reject(e) : resolve(r))));
+  const getSchema = (req: provproto.GetSchemaRequest) => call<provproto.GetSchemaRequest, provproto.GetSchemaResponse>(client.getSchema, req);
+  const configure = (req: provproto.ConfigureRequest) => call<provproto.ConfigureRequest, provproto.ConfigureResponse>(client.configure, req);
+  const check = (req: provproto.CheckRequest) => call<provproto.CheckRequest, provproto.CheckResponse>(client.check, req);
 
   beforeAll(async () => {
     const l = await listen();
@@ -31,14 +35,14 @@ describe("plugin door", () => {
   });
 
   test("serves the schema with the package's version", async () => {
-    const r = await call(client.getSchema, new provproto.GetSchemaRequest());
+    const r = await getSchema(new provproto.GetSchemaRequest());
     const schema = JSON.parse(r.getSchema()) as { name: string; version: string; resources: object };
     expect(schema).toMatchObject({ name: "commvault", version: VERSION });
     expect(Object.keys(schema.resources)).toEqual(["commvault:index:AccessToken"]);
   });
 
   test("takes secrets as plain values, as the dynamic provider does", async () => {
-    const r = await call(client.configure, new provproto.ConfigureRequest());
+    const r = await configure(new provproto.ConfigureRequest());
     expect(r.getAcceptsecrets()).toBe(false);
     expect([...configOf([["commvault:config:url", "u"], ["commvault:config:password", "p"]])]).toEqual([["commvault:url", "u"], ["commvault:password", "p"]]);
   });
@@ -47,7 +51,7 @@ describe("plugin door", () => {
     const olds = { name: "scim", scope: "MicrosoftSCIM", ipAllowlist: [], replaceOnForbiddenScopeChange: false };
     const news = { name: "scim", scope: "All" };
     const req = new provproto.CheckRequest().setUrn(URN).setOlds(struct(olds)).setNews(struct(news));
-    const r = await call(client.check, req);
+    const r = await check(req);
     const failures = r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
     expect(failures).toEqual([{ property: "scope", reason: forbiddenScopeChangeMessage("MicrosoftSCIM", "All") }]);
     expect(failures).toEqual((await provider.check!(olds, news)).failures);
@@ -55,7 +59,7 @@ describe("plugin door", () => {
 
   test("check returns the core's canonical inputs", async () => {
     const news = { name: "ci", ipAllowlist: ["10.0.0.1/32", "10.0.0.1", "2001:DB8::1"] };
-    const r = await call(client.check, new provproto.CheckRequest().setUrn(URN).setOlds(struct({})).setNews(struct(news)));
+    const r = await check(new provproto.CheckRequest().setUrn(URN).setOlds(struct({})).setNews(struct(news)));
     expect(r.getFailuresList()).toEqual([]);
     expect(r.getInputs()!.toJavaScript()).toEqual((await provider.check!({}, news)).inputs);
   });

@@ -19,7 +19,7 @@ describe("plugin schema", () => {
   });
 
   test("declares every input and output of the core as an output, and secretKnown", () => {
-    const outputs = [...INPUTS, ...ACCESS_TOKEN_KEYS.outputs, ...COMPUTED, "secretKnown", "userName"];
+    const outputs = [...INPUTS, ...(ACCESS_TOKEN_KEYS.outputs ?? []), ...COMPUTED, "secretKnown", "userName"];
     expect(Object.keys(token.properties).sort()).toEqual([...new Set(outputs)].sort());
   });
 
