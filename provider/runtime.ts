@@ -1,49 +1,78 @@
 import { CommvaultClient } from "./client/client";
 import type { ClientSettings } from "./client/settings";
-import { SETTINGS, resolveSettings, type RawSettings } from "./config";
+import { ConfigError, SETTINGS, resolveSettings, type RawSettings } from "./config";
 import { TokenLister } from "./lister";
 
 /**
  * Per-process state of the provider. It lives in this required module (not in the serialized
- * provider), so every resource of a run shares one client and therefore one login.
+ * provider), so every resource of a run shares one client per CommServe and therefore one login.
  */
 let config: RawSettings = {};
-let current: { key: string; settings: ClientSettings; client: CommvaultClient; lister: TokenLister } | undefined;
+/** Other CommServes: `commvault:servers.<name>.<setting>` in stack config, by profile name. */
+let servers: Record<string, RawSettings> = {};
+interface Resolved {
+  key: string;
+  settings: ClientSettings;
+  client: CommvaultClient;
+  lister: TokenLister;
+}
+const current = new Map<string, Resolved>();
 
 /** Called from configure(): assignment only, so that concurrent calls never see half a setup. */
-export function setConfig(values: RawSettings): void {
+export function setConfig(values: RawSettings, profiles: Record<string, RawSettings> = {}): void {
   config = values;
+  servers = profiles;
+}
+
+/** Whether a server profile of this name is configured. */
+export function hasServer(name: string): boolean {
+  return Object.hasOwn(servers, name);
 }
 
 /**
- * The resolved settings and their client, rebuilt only when the raw inputs (stack config and the
- * COMMVAULT_* variables) change, so a CA bundle file is read once, not once per API operation.
+ * The resolved settings and client of a CommServe (the default one when `server` is undefined),
+ * rebuilt only when its raw settings change, so a CA bundle file is read once, not per API call.
+ * A profile's settings are its own: it does not fall back to COMMVAULT_* variables, which name
+ * the default server.
  */
-function resolved(): { settings: ClientSettings; client: CommvaultClient; lister: TokenLister } {
-  const key = JSON.stringify([config, Object.values(SETTINGS).map((s) => process.env[s.env] ?? null)]);
-  if (current?.key !== key) {
-    const settings = resolveSettings(config, process.env);
-    const client = new CommvaultClient(settings, {
-      onRetry: (n) => sink("info", `commvault: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms`),
-    });
-    current = { key, settings, client, lister: new TokenLister((userId) => client.listTokens(userId)) };
-  }
-  return current;
+function resolved(server?: string): Resolved {
+  if (server !== undefined && !hasServer(server)) throw new ConfigError(serverMissing(server));
+  const raw = server === undefined ? config : servers[server]!;
+  const env = server === undefined ? process.env : {};
+  const key = JSON.stringify([raw, Object.values(SETTINGS).map((s) => env[s.env] ?? null)]);
+  const slot = server ?? "";
+  const hit = current.get(slot);
+  if (hit?.key === key) return hit;
+  const settings = resolveSettings(raw, env, server);
+  const client = new CommvaultClient(settings, {
+    onRetry: (n) => sink("info", `commvault${server ? ` (${server})` : ""}: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms`),
+  });
+  const fresh = { key, settings, client, lister: new TokenLister((userId) => client.listTokens(userId)) };
+  current.set(slot, fresh);
+  return fresh;
 }
 
-/** The shared client. */
-export function client(): CommvaultClient {
-  return resolved().client;
+export function serverMissing(name: string): string {
+  return (
+    `no CommServe profile "${name}" is configured: set it with \`pulumi config set --path commvault:servers.${name}.url https://...\`, ` +
+    `\`pulumi config set --path commvault:servers.${name}.username <user>\` and \`pulumi config set --path --secret commvault:servers.${name}.password <password>\`` +
+    (Object.keys(servers).length ? ` (configured: ${Object.keys(servers).join(", ")})` : "")
+  );
+}
+
+/** The shared client of a CommServe. */
+export function client(server?: string): CommvaultClient {
+  return resolved(server).client;
 }
 
 /** The shared one-list-per-owner-per-wave lister of that client. */
-export function lister(): TokenLister {
-  return resolved().lister;
+export function lister(server?: string): TokenLister {
+  return resolved(server).lister;
 }
 
 /** How long a create whose answer timed out keeps looking for a late commit: twice the request timeout, 10 s to 2 min. */
-export function lateCommitMs(): number {
-  return Math.min(120_000, Math.max(10_000, 2 * (resolved().settings.timeoutMs ?? 30_000)));
+export function lateCommitMs(server?: string): number {
+  return Math.min(120_000, Math.max(10_000, 2 * (resolved(server).settings.timeoutMs ?? 30_000)));
 }
 
 /** Where the provider's notes go: a door that can reach the engine's log sets it (the plugin). */
@@ -64,9 +93,9 @@ export function warn(message: string): void {
 }
 
 /** The configured user name, or undefined when not configured (diff must not fail for that). */
-export function callerName(): string | undefined {
+export function callerName(server?: string): string | undefined {
   try {
-    return resolved().settings.username;
+    return resolved(server).settings.username;
   } catch {
     return undefined;
   }

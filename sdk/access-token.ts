@@ -36,6 +36,25 @@ export interface AccessTokenArgs {
   rotation?: pulumi.Input<AccessTokenRotation>;
   /** Any text: a new value issues a new secret now (a rotation, with the overlap of `rotation`, default 7 days). */
   rotationTrigger?: pulumi.Input<string>;
+  /**
+   * The CommServe, by its profile in stack config (`commvault:servers.<name>.url`, `.username`,
+   * `.password` as a secret); left out, the default `commvault:*` settings. A new server replaces the token.
+   */
+  server?: pulumi.Input<string>;
+  /**
+   * Take over an existing token at the first `up` instead of creating one: no POST, no DELETE, at most
+   * one PUT to bring it to what the program says. Its secret is not known (`secretKnown` is false)
+   * unless `thenRotate` issues a new one at once. Inert afterwards; removing it changes nothing.
+   */
+  adopt?: pulumi.Input<AccessTokenAdopt>;
+}
+
+/** Which existing token to take over: by id, or the owner's token of the resource's name. */
+export interface AccessTokenAdopt {
+  tokenId?: pulumi.Input<number>;
+  byName?: pulumi.Input<boolean>;
+  /** Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired. */
+  thenRotate?: pulumi.Input<boolean>;
 }
 
 /** When to issue a new secret, in whole days. */
@@ -72,7 +91,7 @@ const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 /** Outputs that are not inputs. */
 type OutputOnly =
   | "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt"
-  | "generation" | "rotateAfter" | "rotatedAt" | "previous";
+  | "generation" | "rotateAfter" | "rotatedAt" | "previous" | "secretKnown";
 
 /** One undefined per output, so that each gets a resolver; undefined values are never sent. */
 const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
@@ -90,6 +109,9 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
   extendWhenLeft: undefined,
   rotation: undefined,
   rotationTrigger: undefined,
+  server: undefined,
+  adopt: undefined,
+  secretKnown: undefined,
   generation: undefined,
   rotateAfter: undefined,
   rotatedAt: undefined,
@@ -149,6 +171,9 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly rotatedAt: pulumi.Output<string | undefined>;
   /** The token kept aside by the last rotation, until its retirement. */
   declare public readonly previous: pulumi.Output<PreviousAccessToken | undefined>;
+  declare public readonly server: pulumi.Output<string | undefined>;
+  /** False when the token was adopted or imported: Commvault never shows a secret again, so accessToken and refreshToken are absent. */
+  declare public readonly secretKnown: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     // Every key the program gives is passed on, known or not: the provider's check refuses what
@@ -165,6 +190,10 @@ export class AccessToken extends pulumi.dynamic.Resource {
       if (value === undefined) continue;
       if (key === "id" || key === "urn") throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input (Pulumi sets a resource's ${key}); remove it`);
       if (key === "__proto__" || key === "hasOwnProperty") throw new Error(`AccessToken "${name}": \`${key}\` is not an AccessToken input; remove it`);
+    }
+    // A dynamic resource cannot be imported (pulumi/pulumi#16175): the engine's read has no provider.
+    if (opts?.import !== undefined) {
+      throw new Error(`AccessToken "${name}": the import option does not work for this resource (a dynamic provider cannot be imported); use adopt: { tokenId: <id> } instead, which takes the token over at the next \`pulumi up\` with no write`);
     }
     const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
     super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");

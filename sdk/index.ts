@@ -1,1 +1,1 @@
-export { AccessToken, type AccessTokenArgs, type AccessTokenRotation, type AccessTokenScope, type PreviousAccessToken } from "./access-token";
+export { AccessToken, type AccessTokenAdopt, type AccessTokenArgs, type AccessTokenRotation, type AccessTokenScope, type PreviousAccessToken } from "./access-token";

@@ -3,6 +3,7 @@ import { LIFE } from "./lifetime";
 import { COMPUTED, resolveTimes, type TimeInputs } from "./resolve-time";
 import type { RotationSettings } from "./rotation";
 import { TIME_FIX, readDuration, readRotation, readTrigger } from "./time-fields";
+import { ADOPT_FIX, readAdopt, readServer, type AdoptSettings } from "./adopt";
 import { SCOPES, forbiddenScopeChangeMessage, isFixedScope, scopeChangeAllowed, type Scope } from "./scope";
 import { strayKeyFailures, type KeySpec } from "./suggest";
 import { formatEpoch, parseRfc3339 } from "./time";
@@ -27,6 +28,10 @@ export interface AccessTokenInputs {
   extendWhenLeft?: string;
   rotation?: RotationSettings;
   rotationTrigger?: string;
+  /** The server profile (`commvault:servers.<name>`); absent: the default `commvault:*` settings. */
+  server?: string;
+  /** Take over an existing token at the first `up`; inert afterwards (check drops it once the resource exists). */
+  adopt?: AdoptSettings;
   /** Computed by check (rulings 3): the secret's generation, and the day the next rotation falls due. */
   generation?: number;
   rotateAfter?: string;
@@ -42,7 +47,7 @@ type Name = keyof AccessTokenInputs;
 /** Every input, and only these: any other key a program passes is refused (suggest.ts). */
 export const INPUTS = [
   "name", "scope", "apiEndpoints", "renewableUntil", "expiresAt", "ipAllowlist", "userId", "userName", "replaceOnForbiddenScopeChange",
-  "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger",
+  "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger", "server", "adopt",
 ] as const satisfies readonly Name[];
 
 type Given = (typeof INPUTS)[number];
@@ -71,6 +76,8 @@ const READERS: { [K in Given]: (v: unknown) => Read<unknown> } = {
   extendWhenLeft: readDuration,
   rotation: readRotation,
   rotationTrigger: readTrigger,
+  server: readServer,
+  adopt: readAdopt,
 };
 
 const DAY = 86_400;
@@ -86,7 +93,8 @@ function withoutComputed(given: Raw): Raw {
 }
 
 /** A failure's reason: what is wrong, then how to fix it. */
-const fixOf = (property: Given) => (property in FIX ? FIX[property as keyof typeof FIX] : TIME_FIX[property as keyof typeof TIME_FIX]);
+const OTHER_FIX: Record<string, string> = { ...TIME_FIX, adopt: ADOPT_FIX, server: "name a profile set with `pulumi config set --path commvault:servers.<name>.url ...`" };
+const fixOf = (property: Given) => (property in FIX ? FIX[property as keyof typeof FIX] : OTHER_FIX[property]);
 const reason = (property: Given, problem: string) => `${property} ${problem}${problem.endsWith("?") ? " Or" : ";"} ${fixOf(property)}`;
 
 /**
@@ -178,6 +186,10 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
   if (v.userName !== undefined) out.userName = v.userName;
   if (v.rotation !== undefined) out.rotation = v.rotation;
   if (v.rotationTrigger !== undefined) out.rotationTrigger = v.rotationTrigger;
+  if (v.server !== undefined) out.server = v.server;
+  // adopt acts at the first `up` only: once the resource exists it is dropped, so that a later
+  // replacement makes a new token and removing adopt from the program changes nothing.
+  if (v.adopt !== undefined && (olds === undefined || Object.keys(olds).length === 0)) out.adopt = v.adopt;
   // Not yet resolvable (an unknown among them): pass the rolling inputs on as given.
   for (const key of ["renewableFor", "expiresIn", "extendWhenLeft"] as const) if (given[key] !== undefined && given[key] !== null && !(key in unknown)) out[key] = given[key];
   Object.assign(out, times2);

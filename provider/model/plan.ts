@@ -48,8 +48,9 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
   const patch: ModifyPatch = {};
   const unknown = (v: unknown) => isUnknown(v);
 
-  // Owner: Commvault cannot move a token to another user.
+  // Owner: Commvault cannot move a token to another user, nor to another CommServe.
   if (owner !== "same") replaces.push(news.userId !== undefined ? "userId" : "userName");
+  if (unknown(news.server) || (news.server ?? null) !== (olds.server ?? null)) replaces.push("server");
   // A token whose create answer (and so its secret) was lost: only a new token has a secret.
   if (olds.pendingRecreate) replaces.push("accessToken");
   // The same owner under a name the program changed (a rename on the server): recorded, no call.
@@ -100,7 +101,7 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
   if (now !== undefined && olds.previous && (retireAfter === undefined || now >= retireAfter)) work.retire = true;
 
   if (replaces.length) {
-    const sameOwner = !replaces.includes("userId") && !replaces.includes("userName");
+    const sameOwner = !replaces.includes("userId") && !replaces.includes("userName") && !replaces.includes("server");
     // Names are unique per user: keeping the name means the old token must go first.
     const deleteBeforeReplace = sameOwner && !unknown(news.name) && sameName(news.name, olds.name);
     return { action: "replace", replaces, deleteBeforeReplace, changed: [...new Set([...changed, ...replaces])], health };

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { ADMIN, useEmulator } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 

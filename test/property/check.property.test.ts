@@ -95,6 +95,13 @@ const FIELDS: { [K in keyof AccessTokenInputs]: fc.Arbitrary<unknown> } = {
     ),
   ),
   rotationTrigger: unknownOr(fc.oneof(fc.string({ maxLength: 10 }), fc.constant("t".repeat(300)))),
+  server: unknownOr(fc.oneof(fc.constantFrom("dr", "prod-eu", "", "a b", "-x"), fc.string({ maxLength: 8 }))),
+  adopt: unknownOr(
+    fc.oneof(
+      fc.record({ tokenId: fc.oneof(fc.integer({ min: -1, max: 200 }), fc.constant("104")), byName: fc.oneof(fc.boolean(), fc.constant(1)), thenRotate: fc.boolean() }, { requiredKeys: [] }),
+      fc.tuple(fc.oneof(fc.constantFrom("tokenid", "", "__proto__"), fc.string({ maxLength: 6 })), hostile).map(([k, v]) => ({ [k]: v })),
+    ),
+  ),
   generation: unknownOr(fc.integer({ min: -1, max: 5 })),
   rotateAfter: unknownOr(time),
 };
@@ -189,7 +196,7 @@ const olds: fc.Arbitrary<Raw | undefined> = fc.option(
 
 /** Whether a property names an input or a key the program gave (a huge key is named cut). */
 function namesAKey(property: string, given: Raw): boolean {
-  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.")) return true;
+  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.") || property.startsWith("adopt.")) return true;
   return Object.keys(given).some((k) => k === property || (k.length > 100 && property === `${k.slice(0, 100)}…`));
 }
 

@@ -17,10 +17,11 @@ type AccessToken struct {
 	pulumi.CustomResourceState
 
 	// The token secret (the bootstrap pair). Absent for an imported token, whose secret Commvault never shows again (secretKnown is false).
-	AccessToken          pulumi.StringPtrOutput   `pulumi:"accessToken"`
-	AccessTokenExpiresAt pulumi.StringPtrOutput   `pulumi:"accessTokenExpiresAt"`
-	ApiEndpoints         pulumi.StringArrayOutput `pulumi:"apiEndpoints"`
-	CreatedAt            pulumi.StringPtrOutput   `pulumi:"createdAt"`
+	AccessToken          pulumi.StringPtrOutput    `pulumi:"accessToken"`
+	AccessTokenExpiresAt pulumi.StringPtrOutput    `pulumi:"accessTokenExpiresAt"`
+	Adopt                AccessTokenAdoptPtrOutput `pulumi:"adopt"`
+	ApiEndpoints         pulumi.StringArrayOutput  `pulumi:"apiEndpoints"`
+	CreatedAt            pulumi.StringPtrOutput    `pulumi:"createdAt"`
 	// The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC.
 	ExpiresAt      pulumi.StringPtrOutput `pulumi:"expiresAt"`
 	ExpiresIn      pulumi.StringPtrOutput `pulumi:"expiresIn"`
@@ -46,8 +47,9 @@ type AccessToken struct {
 	Rotation        AccessTokenRotationPtrOutput `pulumi:"rotation"`
 	RotationTrigger pulumi.StringPtrOutput       `pulumi:"rotationTrigger"`
 	Scope           pulumi.StringOutput          `pulumi:"scope"`
-	// false for a token taken over by `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
-	SecretKnown pulumi.BoolPtrOutput `pulumi:"secretKnown"`
+	// false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
+	SecretKnown pulumi.BoolPtrOutput   `pulumi:"secretKnown"`
+	Server      pulumi.StringPtrOutput `pulumi:"server"`
 	// Commvault's accessTokenId.
 	TokenId pulumi.IntPtrOutput `pulumi:"tokenId"`
 	// The owner's user id, resolved.
@@ -110,6 +112,8 @@ func AccessTokenExists(ctx *pulumi.Context,
 }
 
 type accessTokenArgs struct {
+	// Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
+	Adopt *AccessTokenAdopt `pulumi:"adopt"`
 	// API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
 	ApiEndpoints []string `pulumi:"apiEndpoints"`
 	// RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
@@ -134,6 +138,8 @@ type accessTokenArgs struct {
 	RotationTrigger *string `pulumi:"rotationTrigger"`
 	// All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
 	Scope *string `pulumi:"scope"`
+	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
+	Server *string `pulumi:"server"`
 	// The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
 	UserId *int `pulumi:"userId"`
 	// The owner's user name, instead of userId.
@@ -142,6 +148,8 @@ type accessTokenArgs struct {
 
 // The set of arguments for constructing a AccessToken resource.
 type AccessTokenArgs struct {
+	// Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
+	Adopt AccessTokenAdoptPtrInput
 	// API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
 	ApiEndpoints pulumi.StringArrayInput
 	// RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
@@ -166,6 +174,8 @@ type AccessTokenArgs struct {
 	RotationTrigger pulumi.StringPtrInput
 	// All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
 	Scope pulumi.StringPtrInput
+	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
+	Server pulumi.StringPtrInput
 	// The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
 	UserId pulumi.IntPtrInput
 	// The owner's user name, instead of userId.
@@ -216,6 +226,10 @@ func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 
 func (o AccessTokenOutput) AccessTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessTokenExpiresAt }).(pulumi.StringPtrOutput)
+}
+
+func (o AccessTokenOutput) Adopt() AccessTokenAdoptPtrOutput {
+	return o.ApplyT(func(v *AccessToken) AccessTokenAdoptPtrOutput { return v.Adopt }).(AccessTokenAdoptPtrOutput)
 }
 
 func (o AccessTokenOutput) ApiEndpoints() pulumi.StringArrayOutput {
@@ -302,9 +316,13 @@ func (o AccessTokenOutput) Scope() pulumi.StringOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringOutput { return v.Scope }).(pulumi.StringOutput)
 }
 
-// false for a token taken over by `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
+// false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
 func (o AccessTokenOutput) SecretKnown() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.BoolPtrOutput { return v.SecretKnown }).(pulumi.BoolPtrOutput)
+}
+
+func (o AccessTokenOutput) Server() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
 
 // Commvault's accessTokenId.

@@ -13,6 +13,184 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// Which existing token to take over: by id, or the owner's token of the resource's name.
+type AccessTokenAdopt struct {
+	// The owner's token whose name is the resource's name (case-insensitively).
+	ByName *bool `pulumi:"byName"`
+	// Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+	ThenRotate *bool `pulumi:"thenRotate"`
+	// Commvault's accessTokenId, as Command Center or `discover` shows it.
+	TokenId *int `pulumi:"tokenId"`
+}
+
+// AccessTokenAdoptInput is an input type that accepts AccessTokenAdoptArgs and AccessTokenAdoptOutput values.
+// You can construct a concrete instance of `AccessTokenAdoptInput` via:
+//
+//	AccessTokenAdoptArgs{...}
+type AccessTokenAdoptInput interface {
+	pulumi.Input
+
+	ToAccessTokenAdoptOutput() AccessTokenAdoptOutput
+	ToAccessTokenAdoptOutputWithContext(context.Context) AccessTokenAdoptOutput
+}
+
+// Which existing token to take over: by id, or the owner's token of the resource's name.
+type AccessTokenAdoptArgs struct {
+	// The owner's token whose name is the resource's name (case-insensitively).
+	ByName pulumi.BoolPtrInput `pulumi:"byName"`
+	// Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+	ThenRotate pulumi.BoolPtrInput `pulumi:"thenRotate"`
+	// Commvault's accessTokenId, as Command Center or `discover` shows it.
+	TokenId pulumi.IntPtrInput `pulumi:"tokenId"`
+}
+
+func (AccessTokenAdoptArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AccessTokenAdopt)(nil)).Elem()
+}
+
+func (i AccessTokenAdoptArgs) ToAccessTokenAdoptOutput() AccessTokenAdoptOutput {
+	return i.ToAccessTokenAdoptOutputWithContext(context.Background())
+}
+
+func (i AccessTokenAdoptArgs) ToAccessTokenAdoptOutputWithContext(ctx context.Context) AccessTokenAdoptOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessTokenAdoptOutput)
+}
+
+func (i AccessTokenAdoptArgs) ToAccessTokenAdoptPtrOutput() AccessTokenAdoptPtrOutput {
+	return i.ToAccessTokenAdoptPtrOutputWithContext(context.Background())
+}
+
+func (i AccessTokenAdoptArgs) ToAccessTokenAdoptPtrOutputWithContext(ctx context.Context) AccessTokenAdoptPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessTokenAdoptOutput).ToAccessTokenAdoptPtrOutputWithContext(ctx)
+}
+
+// AccessTokenAdoptPtrInput is an input type that accepts AccessTokenAdoptArgs, AccessTokenAdoptPtr and AccessTokenAdoptPtrOutput values.
+// You can construct a concrete instance of `AccessTokenAdoptPtrInput` via:
+//
+//	        AccessTokenAdoptArgs{...}
+//
+//	or:
+//
+//	        nil
+type AccessTokenAdoptPtrInput interface {
+	pulumi.Input
+
+	ToAccessTokenAdoptPtrOutput() AccessTokenAdoptPtrOutput
+	ToAccessTokenAdoptPtrOutputWithContext(context.Context) AccessTokenAdoptPtrOutput
+}
+
+type accessTokenAdoptPtrType AccessTokenAdoptArgs
+
+func AccessTokenAdoptPtr(v *AccessTokenAdoptArgs) AccessTokenAdoptPtrInput {
+	return (*accessTokenAdoptPtrType)(v)
+}
+
+func (*accessTokenAdoptPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AccessTokenAdopt)(nil)).Elem()
+}
+
+func (i *accessTokenAdoptPtrType) ToAccessTokenAdoptPtrOutput() AccessTokenAdoptPtrOutput {
+	return i.ToAccessTokenAdoptPtrOutputWithContext(context.Background())
+}
+
+func (i *accessTokenAdoptPtrType) ToAccessTokenAdoptPtrOutputWithContext(ctx context.Context) AccessTokenAdoptPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccessTokenAdoptPtrOutput)
+}
+
+// Which existing token to take over: by id, or the owner's token of the resource's name.
+type AccessTokenAdoptOutput struct{ *pulumi.OutputState }
+
+func (AccessTokenAdoptOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AccessTokenAdopt)(nil)).Elem()
+}
+
+func (o AccessTokenAdoptOutput) ToAccessTokenAdoptOutput() AccessTokenAdoptOutput {
+	return o
+}
+
+func (o AccessTokenAdoptOutput) ToAccessTokenAdoptOutputWithContext(ctx context.Context) AccessTokenAdoptOutput {
+	return o
+}
+
+func (o AccessTokenAdoptOutput) ToAccessTokenAdoptPtrOutput() AccessTokenAdoptPtrOutput {
+	return o.ToAccessTokenAdoptPtrOutputWithContext(context.Background())
+}
+
+func (o AccessTokenAdoptOutput) ToAccessTokenAdoptPtrOutputWithContext(ctx context.Context) AccessTokenAdoptPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AccessTokenAdopt) *AccessTokenAdopt {
+		return &v
+	}).(AccessTokenAdoptPtrOutput)
+}
+
+// The owner's token whose name is the resource's name (case-insensitively).
+func (o AccessTokenAdoptOutput) ByName() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AccessTokenAdopt) *bool { return v.ByName }).(pulumi.BoolPtrOutput)
+}
+
+// Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+func (o AccessTokenAdoptOutput) ThenRotate() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AccessTokenAdopt) *bool { return v.ThenRotate }).(pulumi.BoolPtrOutput)
+}
+
+// Commvault's accessTokenId, as Command Center or `discover` shows it.
+func (o AccessTokenAdoptOutput) TokenId() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AccessTokenAdopt) *int { return v.TokenId }).(pulumi.IntPtrOutput)
+}
+
+type AccessTokenAdoptPtrOutput struct{ *pulumi.OutputState }
+
+func (AccessTokenAdoptPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AccessTokenAdopt)(nil)).Elem()
+}
+
+func (o AccessTokenAdoptPtrOutput) ToAccessTokenAdoptPtrOutput() AccessTokenAdoptPtrOutput {
+	return o
+}
+
+func (o AccessTokenAdoptPtrOutput) ToAccessTokenAdoptPtrOutputWithContext(ctx context.Context) AccessTokenAdoptPtrOutput {
+	return o
+}
+
+func (o AccessTokenAdoptPtrOutput) Elem() AccessTokenAdoptOutput {
+	return o.ApplyT(func(v *AccessTokenAdopt) AccessTokenAdopt {
+		if v != nil {
+			return *v
+		}
+		var ret AccessTokenAdopt
+		return ret
+	}).(AccessTokenAdoptOutput)
+}
+
+// The owner's token whose name is the resource's name (case-insensitively).
+func (o AccessTokenAdoptPtrOutput) ByName() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AccessTokenAdopt) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ByName
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+func (o AccessTokenAdoptPtrOutput) ThenRotate() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AccessTokenAdopt) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.ThenRotate
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Commvault's accessTokenId, as Command Center or `discover` shows it.
+func (o AccessTokenAdoptPtrOutput) TokenId() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AccessTokenAdopt) *int {
+		if v == nil {
+			return nil
+		}
+		return v.TokenId
+	}).(pulumi.IntPtrOutput)
+}
+
 // When to issue a new secret, in whole days.
 type AccessTokenRotation struct {
 	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
@@ -297,8 +475,12 @@ func (o PreviousAccessTokenPtrOutput) TokenId() pulumi.IntPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AccessTokenAdoptInput)(nil)).Elem(), AccessTokenAdoptArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AccessTokenAdoptPtrInput)(nil)).Elem(), AccessTokenAdoptArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccessTokenRotationInput)(nil)).Elem(), AccessTokenRotationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccessTokenRotationPtrInput)(nil)).Elem(), AccessTokenRotationArgs{})
+	pulumi.RegisterOutputType(AccessTokenAdoptOutput{})
+	pulumi.RegisterOutputType(AccessTokenAdoptPtrOutput{})
 	pulumi.RegisterOutputType(AccessTokenRotationOutput{})
 	pulumi.RegisterOutputType(AccessTokenRotationPtrOutput{})
 	pulumi.RegisterOutputType(PreviousAccessTokenOutput{})

@@ -15,9 +15,85 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AccessTokenAdoptArgs',
+    'AccessTokenAdoptArgsDict',
     'AccessTokenRotationArgs',
     'AccessTokenRotationArgsDict',
 ]
+
+class AccessTokenAdoptArgsDict(TypedDict):
+    """
+    Which existing token to take over: by id, or the owner's token of the resource's name.
+    """
+    by_name: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    The owner's token whose name is the resource's name (case-insensitively).
+    """
+    then_rotate: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+    """
+    token_id: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Commvault's accessTokenId, as Command Center or `discover` shows it.
+    """
+
+@pulumi.input_type
+class AccessTokenAdoptArgs:
+    def __init__(__self__, *,
+                 by_name: pulumi.Input[Optional[_builtins.bool]] = None,
+                 then_rotate: pulumi.Input[Optional[_builtins.bool]] = None,
+                 token_id: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        Which existing token to take over: by id, or the owner's token of the resource's name.
+
+        :param pulumi.Input[_builtins.bool] by_name: The owner's token whose name is the resource's name (case-insensitively).
+        :param pulumi.Input[_builtins.bool] then_rotate: Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+        :param pulumi.Input[_builtins.int] token_id: Commvault's accessTokenId, as Command Center or `discover` shows it.
+        """
+        if by_name is not None:
+            pulumi.set(__self__, "by_name", by_name)
+        if then_rotate is not None:
+            pulumi.set(__self__, "then_rotate", then_rotate)
+        if token_id is not None:
+            pulumi.set(__self__, "token_id", token_id)
+
+    @_builtins.property
+    @pulumi.getter(name="byName")
+    def by_name(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        The owner's token whose name is the resource's name (case-insensitively).
+        """
+        return pulumi.get(self, "by_name")
+
+    @by_name.setter
+    def by_name(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "by_name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="thenRotate")
+    def then_rotate(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+        """
+        return pulumi.get(self, "then_rotate")
+
+    @then_rotate.setter
+    def then_rotate(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "then_rotate", value)
+
+    @_builtins.property
+    @pulumi.getter(name="tokenId")
+    def token_id(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Commvault's accessTokenId, as Command Center or `discover` shows it.
+        """
+        return pulumi.get(self, "token_id")
+
+    @token_id.setter
+    def token_id(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "token_id", value)
+
 
 class AccessTokenRotationArgsDict(TypedDict):
     """

@@ -22,6 +22,7 @@ __all__ = ['AccessTokenArgs', 'AccessToken']
 class AccessTokenArgs:
     def __init__(__self__, *,
                  name: pulumi.Input[_builtins.str],
+                 adopt: pulumi.Input[Optional['AccessTokenAdoptArgs']] = None,
                  api_endpoints: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  expires_at: pulumi.Input[Optional[_builtins.str]] = None,
                  expires_in: pulumi.Input[Optional[_builtins.str]] = None,
@@ -33,12 +34,14 @@ class AccessTokenArgs:
                  rotation: pulumi.Input[Optional['AccessTokenRotationArgs']] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a AccessToken resource.
 
         :param pulumi.Input[_builtins.str] name: The token's display name: 1 to 255 characters, unique per owner (case-insensitively).
+        :param pulumi.Input['AccessTokenAdoptArgs'] adopt: Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
         :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
         :param pulumi.Input[_builtins.str] expires_in: The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
@@ -50,10 +53,13 @@ class AccessTokenArgs:
         :param pulumi.Input['AccessTokenRotationArgs'] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId.
         """
         pulumi.set(__self__, "name", name)
+        if adopt is not None:
+            pulumi.set(__self__, "adopt", adopt)
         if api_endpoints is not None:
             pulumi.set(__self__, "api_endpoints", api_endpoints)
         if expires_at is not None:
@@ -76,6 +82,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "rotation_trigger", rotation_trigger)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if server is not None:
+            pulumi.set(__self__, "server", server)
         if user_id is not None:
             pulumi.set(__self__, "user_id", user_id)
         if user_name is not None:
@@ -92,6 +100,18 @@ class AccessTokenArgs:
     @name.setter
     def name(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Input[Optional['AccessTokenAdoptArgs']]:
+        """
+        Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
+        """
+        return pulumi.get(self, "adopt")
+
+    @adopt.setter
+    def adopt(self, value: pulumi.Input[Optional['AccessTokenAdoptArgs']]):
+        pulumi.set(self, "adopt", value)
 
     @_builtins.property
     @pulumi.getter(name="apiEndpoints")
@@ -226,6 +246,18 @@ class AccessTokenArgs:
         pulumi.set(self, "scope", value)
 
     @_builtins.property
+    @pulumi.getter
+    def server(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
+        """
+        return pulumi.get(self, "server")
+
+    @server.setter
+    def server(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "server", value)
+
+    @_builtins.property
     @pulumi.getter(name="userId")
     def user_id(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
@@ -256,6 +288,7 @@ class AccessToken(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[Union['AccessTokenAdoptArgs', 'AccessTokenAdoptArgsDict', 'outputs.AccessTokenAdopt']]] = None,
                  api_endpoints: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  expires_at: pulumi.Input[Optional[_builtins.str]] = None,
                  expires_in: pulumi.Input[Optional[_builtins.str]] = None,
@@ -268,6 +301,7 @@ class AccessToken(pulumi.CustomResource):
                  rotation: pulumi.Input[Optional[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -276,6 +310,7 @@ class AccessToken(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['AccessTokenAdoptArgs', 'AccessTokenAdoptArgsDict', 'outputs.AccessTokenAdopt']] adopt: Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
         :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
         :param pulumi.Input[_builtins.str] expires_in: The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
@@ -288,6 +323,7 @@ class AccessToken(pulumi.CustomResource):
         :param pulumi.Input[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId.
         """
@@ -315,6 +351,7 @@ class AccessToken(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 adopt: pulumi.Input[Optional[Union['AccessTokenAdoptArgs', 'AccessTokenAdoptArgsDict', 'outputs.AccessTokenAdopt']]] = None,
                  api_endpoints: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  expires_at: pulumi.Input[Optional[_builtins.str]] = None,
                  expires_in: pulumi.Input[Optional[_builtins.str]] = None,
@@ -327,6 +364,7 @@ class AccessToken(pulumi.CustomResource):
                  rotation: pulumi.Input[Optional[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -338,6 +376,7 @@ class AccessToken(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = AccessTokenArgs.__new__(AccessTokenArgs)
 
+            __props__.__dict__["adopt"] = adopt
             __props__.__dict__["api_endpoints"] = api_endpoints
             __props__.__dict__["expires_at"] = expires_at
             __props__.__dict__["expires_in"] = expires_in
@@ -352,6 +391,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["rotation"] = rotation
             __props__.__dict__["rotation_trigger"] = rotation_trigger
             __props__.__dict__["scope"] = scope
+            __props__.__dict__["server"] = server
             __props__.__dict__["user_id"] = user_id
             __props__.__dict__["user_name"] = user_name
             __props__.__dict__["access_token"] = None
@@ -391,6 +431,7 @@ class AccessToken(pulumi.CustomResource):
 
         __props__.__dict__["access_token"] = None
         __props__.__dict__["access_token_expires_at"] = None
+        __props__.__dict__["adopt"] = None
         __props__.__dict__["api_endpoints"] = None
         __props__.__dict__["created_at"] = None
         __props__.__dict__["expires_at"] = None
@@ -411,6 +452,7 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["rotation_trigger"] = None
         __props__.__dict__["scope"] = None
         __props__.__dict__["secret_known"] = None
+        __props__.__dict__["server"] = None
         __props__.__dict__["token_id"] = None
         __props__.__dict__["user_id"] = None
         __props__.__dict__["user_name"] = None
@@ -434,6 +476,11 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessTokenExpiresAt")
     def access_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         return pulumi.get(self, "access_token_expires_at")
+
+    @_builtins.property
+    @pulumi.getter
+    def adopt(self) -> pulumi.Output[Optional['outputs.AccessTokenAdopt']]:
+        return pulumi.get(self, "adopt")
 
     @_builtins.property
     @pulumi.getter(name="apiEndpoints")
@@ -558,9 +605,14 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="secretKnown")
     def secret_known(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        false for a token taken over by `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
+        false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
         """
         return pulumi.get(self, "secret_known")
+
+    @_builtins.property
+    @pulumi.getter
+    def server(self) -> pulumi.Output[Optional[_builtins.str]]:
+        return pulumi.get(self, "server")
 
     @_builtins.property
     @pulumi.getter(name="tokenId")

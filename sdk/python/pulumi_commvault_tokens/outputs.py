@@ -15,9 +15,79 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AccessTokenAdopt',
     'AccessTokenRotation',
     'PreviousAccessToken',
 ]
+
+@pulumi.output_type
+class AccessTokenAdopt(dict):
+    """
+    Which existing token to take over: by id, or the owner's token of the resource's name.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "byName":
+            suggest = "by_name"
+        elif key == "thenRotate":
+            suggest = "then_rotate"
+        elif key == "tokenId":
+            suggest = "token_id"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in AccessTokenAdopt. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        AccessTokenAdopt.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        AccessTokenAdopt.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 by_name: Optional[_builtins.bool] = None,
+                 then_rotate: Optional[_builtins.bool] = None,
+                 token_id: Optional[_builtins.int] = None):
+        """
+        Which existing token to take over: by id, or the owner's token of the resource's name.
+
+        :param _builtins.bool by_name: The owner's token whose name is the resource's name (case-insensitively).
+        :param _builtins.bool then_rotate: Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+        :param _builtins.int token_id: Commvault's accessTokenId, as Command Center or `discover` shows it.
+        """
+        if by_name is not None:
+            pulumi.set(__self__, "by_name", by_name)
+        if then_rotate is not None:
+            pulumi.set(__self__, "then_rotate", then_rotate)
+        if token_id is not None:
+            pulumi.set(__self__, "token_id", token_id)
+
+    @_builtins.property
+    @pulumi.getter(name="byName")
+    def by_name(self) -> Optional[_builtins.bool]:
+        """
+        The owner's token whose name is the resource's name (case-insensitively).
+        """
+        return pulumi.get(self, "by_name")
+
+    @_builtins.property
+    @pulumi.getter(name="thenRotate")
+    def then_rotate(self) -> Optional[_builtins.bool]:
+        """
+        Rotate right after adopting: a new token with a known secret; the adopted one works for the rotation's overlap, then is retired.
+        """
+        return pulumi.get(self, "then_rotate")
+
+    @_builtins.property
+    @pulumi.getter(name="tokenId")
+    def token_id(self) -> Optional[_builtins.int]:
+        """
+        Commvault's accessTokenId, as Command Center or `discover` shows it.
+        """
+        return pulumi.get(self, "token_id")
+
 
 @pulumi.output_type
 class AccessTokenRotation(dict):

@@ -1,0 +1,94 @@
+import type { TokenListEntry } from "./client/schemas";
+import { declaredOf, dropUndefined, refreshed, updatedState } from "./mapping";
+import type { CheckFailure } from "./model/inputs";
+import type { AccessTokenInputs } from "./model/inputs";
+import { planChange } from "./model/plan";
+import { isFixedScope, scopeOf, type Scope } from "./model/scope";
+import type { AccessTokenState } from "./model/state";
+import { resolveOwner, type Owner } from "./owner";
+import { rotate } from "./rotate";
+import { client, lateCommitMs, lister } from "./runtime";
+
+/**
+ * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the
+ * declared fields to what the program says. Its secret is not known (Commvault shows it only to
+ * its create): state says so with `secretKnown: false` and holds none, unless `thenRotate` issues
+ * a new token at once (the adopted one kept aside for the overlap, then retired).
+ */
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const LABEL: Record<Scope, string> = { All: "All", Custom: "Custom", Hyperscale: "Hyperscale", MicrosoftSCIM: "Microsoft SCIM", OneTouchRecovery: "1-Touch recovery" };
+
+interface Found {
+  owner: Owner;
+  token?: TokenListEntry;
+  /** Why there is nothing to adopt, or why it cannot be kept; a whole sentence. */
+  problem?: { property: string; reason: string };
+}
+
+/** The token `adopt` names, for the owner the inputs name (or the logged-in user). */
+async function find(inputs: AccessTokenInputs): Promise<Found> {
+  const adopt = inputs.adopt!;
+  const c = client(inputs.server);
+  const owner = await resolveOwner(c, inputs);
+  const who = `user ${owner.userName ?? owner.userId} (id ${owner.userId})`;
+  const tokens = await lister(inputs.server).tokens(owner.userId);
+  const token = adopt.tokenId !== undefined ? tokens.find((t) => t.accessTokenId === adopt.tokenId) : tokens.find((t) => sameName(t.tokenName, inputs.name));
+  if (!token && adopt.tokenId !== undefined) {
+    // Whose is it, then? Only looked at on this failure.
+    for (const u of (await c.listUsers().catch(() => [])).filter((u) => u.userId !== owner.userId)) {
+      const other = (await lister(inputs.server).tokens(u.userId).catch(() => [])).find((t) => t.accessTokenId === adopt.tokenId);
+      if (other) {
+        return { owner, problem: { property: "adopt.tokenId", reason: `adopt.tokenId: access token ${adopt.tokenId} ("${other.tokenName}") belongs to user ${u.userName} (id ${u.userId}), not to ${who}; set userId: ${u.userId} to adopt it as that user's token` } };
+      }
+    }
+    return { owner, problem: { property: "adopt.tokenId", reason: `adopt.tokenId: ${who} has no access token with id ${adopt.tokenId}, and no other user the login can see has one; check the id in Command Center or with \`npx pulumi-commvault-tokens discover\`` } };
+  }
+  if (!token) return { owner, problem: { property: "adopt.byName", reason: `adopt.byName: ${who} has no access token named "${inputs.name}"; check name, or adopt by adopt.tokenId` } };
+  const scope = scopeOf(token.tokenType);
+  if (isFixedScope(scope) !== isFixedScope(inputs.scope) || (isFixedScope(scope) && scope !== inputs.scope)) {
+    return {
+      owner,
+      token,
+      problem: {
+        property: "scope",
+        reason: `adopt: access token ${token.accessTokenId} ("${token.tokenName}") is a ${LABEL[scope]} token and the program declares scope "${inputs.scope}"; Commvault never changes the scope of a Microsoft SCIM or 1-Touch token, nor changes any token into one, so it cannot be kept as declared: declare scope "${scope}"`,
+      },
+    };
+  }
+  return { owner, token };
+}
+
+/** The refusals at preview, before any write: one read of the owner's tokens (shared by the wave). */
+export async function adoptionFailures(inputs: AccessTokenInputs): Promise<CheckFailure[]> {
+  const found = await find(inputs);
+  return found.problem ? [found.problem] : [];
+}
+
+/** The adoption itself, in create: the token as it is, brought to the program with at most one PUT. */
+export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ id: string; outs: AccessTokenState }> {
+  const found = await find(inputs);
+  if (found.problem) throw new Error(found.problem.reason);
+  const { owner, token } = found as Required<Pick<Found, "owner" | "token">>;
+  const base: AccessTokenState = dropUndefined({
+    ...inputs,
+    __inputs: declaredOf(inputs),
+    tokenId: token.accessTokenId,
+    userId: owner.userId,
+    userName: owner.userName,
+    secretKnown: false,
+  });
+  const as = refreshed(base, token);
+  const plan = planChange(as, inputs, "same");
+  let outs = as;
+  if (plan.action === "update" && Object.keys(plan.patch).length > 0) {
+    outs = updatedState(as, inputs, await client(inputs.server).modifyToken(token.accessTokenId, plan.patch));
+  } else {
+    outs = updatedState(as, inputs);
+  }
+  outs = { ...outs, createdAt: as.createdAt };
+  const id = `${owner.userId}:${token.accessTokenId}`;
+  if (!inputs.adopt?.thenRotate) return { id, outs };
+  const rotated = await rotate({ client: client(inputs.server), lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, outs, inputs, now);
+  return { id, outs: rotated };
+}

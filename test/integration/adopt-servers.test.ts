@@ -1,0 +1,126 @@
+import { startEmulator, type RunningEmulator } from "../../emulator";
+import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { CheckFailed, configure, provider, up } from "../helpers/lifecycle";
+import { RawApi } from "../helpers/raw-api";
+
+/** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
+describe("existing tokens and several CommServes", () => {
+  const h = useEmulator();
+  const settings = () => ({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+  const writes = (e: RunningEmulator = h.running) => e.emulator.log.filter((l) => l.method !== "GET" && l.path !== "/login").map((l) => `${l.method} ${l.path}`);
+  const byHand = async (body: Record<string, unknown>) => (await h.api.create(h.admin, body)).body.tokenInfo as { accessTokenId: number; accessToken: string };
+  beforeEach(() => configure(settings()));
+
+  describe("adopt", () => {
+    test("by id: no POST, no DELETE, one PUT for the declared fields; the secret is plainly unknown; the next run has no change", async () => {
+      const t = await byHand({ tokenName: "legacy", allowedIPs: ["10.0.0.1"] });
+      h.running.emulator.log.length = 0;
+      const d = await up({ name: "legacy", ipAllowlist: ["10.0.0.0/8"], adopt: { tokenId: t.accessTokenId } });
+      expect(writes()).toEqual([`PUT /v4/accesstoken/${t.accessTokenId}`]);
+      expect(h.running.emulator.log.find((l) => l.method === "PUT")!.body).toEqual({ allowedIPs: ["10.0.0.0/8"] });
+      expect(d.id).toBe(`${ADMIN.userId}:${t.accessTokenId}`);
+      expect(d.outs).toMatchObject({ tokenId: t.accessTokenId, secretKnown: false, ipAllowlist: ["10.0.0.0/8"], createdAt: expect.stringMatching(/Z$/) });
+      expect(d.outs.accessToken).toBeUndefined();
+      expect(d.outs.refreshToken).toBeUndefined();
+      h.running.emulator.log.length = 0;
+      expect((await up({ name: "legacy", ipAllowlist: ["10.0.0.0/8"], adopt: { tokenId: t.accessTokenId } }, d)).action).toBe("same");
+      // Removing adopt later changes nothing.
+      expect((await up({ name: "legacy", ipAllowlist: ["10.0.0.0/8"] }, d)).action).toBe("same");
+      expect(writes()).toEqual([]);
+      // The hand-made token is still there for its consumer: nothing was revoked.
+      expect(h.running.emulator.store.data.tokens.map((x) => x.accessTokenId)).toEqual([t.accessTokenId]);
+    });
+
+    test("by name, a service account's: no write at all when it already matches", async () => {
+      await h.api.create(h.admin, { tokenName: "Backup-Job", userId: SVC_BACKUP });
+      h.running.emulator.log.length = 0;
+      const d = await up({ name: "backup-job", userName: "svc-backup", adopt: { byName: true } });
+      expect(writes()).toEqual([`PUT /v4/accesstoken/${d.outs.tokenId}`]);
+      expect(h.running.emulator.log.find((l) => l.method === "PUT")!.body).toEqual({ tokenName: "backup-job" });
+      expect(d.outs).toMatchObject({ userId: SVC_BACKUP, secretKnown: false });
+    });
+
+    test.each([
+      ["a missing token", () => ({ name: "x", adopt: { tokenId: 999 } }), /adopt.tokenId: user admin \(id 1\) has no access token with id 999/],
+      ["a name nobody has", () => ({ name: "nothing-here", adopt: { byName: true } }), /adopt.byName: user admin \(id 1\) has no access token named "nothing-here"/],
+    ])("%s is refused by check, before any write", async (_what, args, message) => {
+      h.running.emulator.log.length = 0;
+      await expect(up(args())).rejects.toThrow(message);
+      expect(writes()).toEqual([]);
+    });
+
+    test("another owner's token, and a SCIM token declared as All, are refused by check, saying why", async () => {
+      const svc = (await h.api.create(h.admin, { tokenName: "svc-token", userId: SVC_BACKUP })).body.tokenInfo.accessTokenId;
+      await expect(up({ name: "svc-token", adopt: { tokenId: svc } })).rejects.toThrow(/belongs to user svc-backup \(id 21\), not to user admin \(id 1\); set userId: 21/);
+      const scim = await byHand({ tokenName: "scim", tokenType: 1 });
+      h.running.emulator.log.length = 0;
+      const err = (await up({ name: "scim", adopt: { tokenId: scim.accessTokenId } }).catch((e: unknown) => e)) as CheckFailed;
+      expect(err.failures).toEqual([{ property: "scope", reason: expect.stringMatching(/is a Microsoft SCIM token and the program declares scope "All".*declare scope "MicrosoftSCIM"/) }]);
+      expect(writes()).toEqual([]);
+    });
+
+    test("thenRotate: a new token with a known secret under the name; the adopted one keeps working aside for the overlap", async () => {
+      const t = await byHand({ tokenName: "rotate-me" });
+      h.running.emulator.log.length = 0;
+      const d = await up({ name: "rotate-me", rotation: { everyDays: 30, overlapDays: 7 }, adopt: { tokenId: t.accessTokenId, thenRotate: true } });
+      expect(writes()).toEqual([`PUT /v4/accesstoken/${t.accessTokenId}`, "POST /v4/accesstoken"]);
+      expect(d.outs.secretKnown).toBeUndefined();
+      expect(d.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+      expect(d.outs.previous).toMatchObject({ tokenId: t.accessTokenId, name: "rotate-me~g1" });
+      expect((await h.api.call("GET", "/v2/WhoAmI", { token: t.accessToken })).status).toBe(200);
+    });
+
+    test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
+      const t = await byHand({ tokenName: "once" });
+      const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId } });
+      const d1 = await up({ name: "once", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true, adopt: { tokenId: t.accessTokenId } }, d0);
+      expect(d1.action).toBe("delete-replace");
+      expect(d1.outs.tokenId).not.toBe(t.accessTokenId);
+      expect(d1.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+    });
+  });
+
+  describe("several CommServes", () => {
+    let dr: RunningEmulator;
+    let drApi: RawApi;
+    beforeAll(async () => {
+      dr = await startEmulator({ port: 0, control: true });
+      drApi = new RawApi(dr.url);
+    });
+    afterAll(() => dr.close());
+    const withDr = () =>
+      configure({ ...settings(), "commvault:servers": JSON.stringify({ dr: { url: dr.url, username: ADMIN.username, password: ADMIN.password } }) });
+
+    test("tokens on two servers from one configuration; an update touches only its own server", async () => {
+      dr.emulator.reset();
+      await withDr();
+      const prod = await up({ name: "replicated" });
+      const disaster = await up({ name: "replicated", server: "dr" });
+      expect(h.running.emulator.store.data.tokens.map((t) => t.tokenName)).toEqual(["replicated"]);
+      expect(dr.emulator.store.data.tokens.map((t) => t.tokenName)).toEqual(["replicated"]);
+      h.running.emulator.log.length = 0;
+      dr.emulator.log.length = 0;
+      await up({ name: "replicated", server: "dr", ipAllowlist: ["10.9.0.0/16"] }, disaster);
+      expect(writes(dr)).toEqual([`PUT /v4/accesstoken/${disaster.outs.tokenId}`]);
+      expect(writes()).toEqual([]);
+      expect(prod.outs.server).toBeUndefined();
+      expect(dr.emulator.store.data.tokens[0]!.allowedIPs).toEqual(["10.9.0.0/16"]);
+      expect((await drApi.call("GET", "/v2/WhoAmI", { token: prod.outs.accessToken })).status).toBe(401);
+    });
+
+    test("moving a token to another server replaces it there; a server with no profile is refused by check with the commands that set it", async () => {
+      dr.emulator.reset();
+      await withDr();
+      const d0 = await up({ name: "mover" });
+      const d1 = await up({ name: "mover", server: "dr" }, d0);
+      expect(d1.action).toBe("create-replace");
+      expect(h.running.emulator.store.data.tokens.find((t) => t.tokenName === "mover")).toBeUndefined();
+      expect(dr.emulator.store.data.tokens.map((t) => t.tokenName)).toEqual(["mover"]);
+      const err = (await up({ name: "y", server: "eu" }).catch((e: unknown) => e)) as CheckFailed;
+      expect(err.failures).toEqual([
+        { property: "server", reason: expect.stringMatching(/no CommServe profile "eu" is configured: set it with `pulumi config set --path commvault:servers.eu.url https:\/\/...`.*--secret commvault:servers.eu.password.*\(configured: dr\)/) },
+      ]);
+      expect(provider).toBeDefined();
+    });
+  });
+});
