@@ -34,7 +34,8 @@ finish() { # $1: the bin dir
     chmod +x "$plugin"
     ln -sf "$plugin" "$1/pulumi-resource-pulumi-nodejs"
   fi
-  if [[ -f "$root/plugin/bin/pulumi-resource-commvault" && -w "$1" ]]; then
+  # Only into this project's own cache: a CLI the user installed is not ours to add plugins to.
+  if [[ -f "$root/plugin/bin/pulumi-resource-commvault" && "$1" == "$cache/bin" ]]; then
     ln -sf "$root/plugin/bin/pulumi-resource-commvault" "$1/pulumi-resource-commvault"
   fi
   echo "$1"
