@@ -2,8 +2,9 @@
 # Installs the policy pack's dependencies (policy/node_modules) and compiles it (policy/dist):
 # all that `pulumi preview --policy-pack policy/pack` needs besides the CLI. Runs on `npm ci` and
 # `npm install` in this repository (the `prepare` script) and alone as `npm run policy:install`.
-# A second run only recompiles (about 3 s): the install is skipped while policy/package-lock.json
-# and the Node.js version are those it was made with.
+# A second run does nothing unless something changed: the install is skipped while
+# policy/package-lock.json and the Node.js version are those it was made with, and the compile
+# while policy/dist is newer than policy/src.
 set -euo pipefail
 # npm also runs `prepare` before `npm pack` and `npm publish`, which need no policy pack.
 case "${npm_command:-}" in pack|publish) exit 0 ;; esac
@@ -24,4 +25,7 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "$want" > "$stamp"
   log "policy/node_modules installed in $(( $(date +%s) - start ))s"
 fi
-npm run --silent build >&2
+# Compile when the compiled pack is older than its sources (never under a running pack otherwise).
+if [[ ! -f dist/index.js || -n "$(find src tsconfig.json package-lock.json -newer dist/index.js -print -quit)" ]]; then
+  npm run --silent build >&2
+fi
