@@ -121,7 +121,13 @@ export const provider: dynamic.ResourceProvider = {
     const plan = await planWithClock(olds, news, "same", now);
     if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);
-    if (plan.refuse) throw new Error(`access token "${olds.name}" (${id}): ${plan.refuse}`);
+    // A passed date that the program still declares: only the program can fix it. Failing here
+    // would stop the engine from finishing the rest of the stack (replacements already half done),
+    // so the token is left as it is (dead), said so, and still shows as drift until fixed.
+    if (plan.refuse) {
+      warn(`access token "${olds.name}" (${id}) was left as it is: ${plan.refuse}`);
+      return { outs: olds };
+    }
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
     const deps = { client: client(olds.server), lister: lister(olds.server), lateCommitMs: lateCommitMs(olds.server) };
     // A rotation makes a new token with every declared field: the old one only moves aside.
@@ -151,14 +157,16 @@ export const provider: dynamic.ResourceProvider = {
       // An unsettled create: whatever token holds the name is the one it made, and a slow server
       // may still commit it: look for it as long as a create waits for a late commit.
       tokenId = await waitForPending(props);
-      if (tokenId === undefined) return;
     }
-    try {
-      await client(props.server).deleteToken(tokenId);
-    } catch (e) {
-      // Already gone counts as deleted.
-      if (CommvaultError.isInstance(e) && e.gone === "token") return;
-      throw context(e, `deleting access token ${id}`);
+    // The token a rotation kept aside goes with the resource (a destroy, a replacement): nothing
+    // that the resource made outlives it. Already gone counts as deleted.
+    for (const t of [tokenId, props.previous?.tokenId]) {
+      if (t === undefined) continue;
+      try {
+        await revoke(client(props.server), t);
+      } catch (e) {
+        throw context(e, `deleting access token ${t} of ${id}`);
+      }
     }
   },
 };

@@ -35,17 +35,23 @@ export async function revoke(c: CommvaultClient, tokenId: number): Promise<void>
  * safe to repeat: a rotation that failed halfway is finished by the next run.
  */
 export async function rotate(d: RotateDeps, olds: AccessTokenState, news: AccessTokenInputs, now: number): Promise<AccessTokenState> {
-  if (olds.previous) await revoke(d.client, olds.previous.tokenId);
   const tokens = await d.lister.tokens(olds.userId);
   const generation = olds.generation ?? 1;
-  const aside = asideName(olds.name, generation);
-  const clash = tokens.find((t) => sameName(t.tokenName, news.name) && t.accessTokenId !== olds.tokenId);
-  if (clash) {
-    throw new Error(
-      `rotating access token "${news.name}": another token (id ${clash.accessTokenId}) already holds the name "${clash.tokenName}"; names are unique per user. ` +
-        `Delete or rename that token in Command Center, then run \`pulumi up\` again; token ${olds.tokenId} keeps working meanwhile.`,
-    );
+  // From the declared name: a refresh after a rotation cut short reads the name already aside.
+  const aside = asideName(news.name, generation);
+  const mine = new Set([olds.tokenId, olds.previous?.tokenId]);
+  // Both names must be free of other tokens before anything is touched.
+  for (const wanted of [news.name, aside]) {
+    const clash = tokens.find((t) => sameName(t.tokenName, wanted) && !mine.has(t.accessTokenId));
+    if (clash) {
+      throw new Error(
+        `rotating access token "${news.name}": another token (id ${clash.accessTokenId}) already holds the name "${clash.tokenName}"; names are unique per user. ` +
+          `Delete or rename that token in Command Center, then run \`pulumi up\` again; token ${olds.tokenId} keeps working meanwhile.`,
+      );
+    }
   }
+  // At most two tokens: the one a previous rotation kept aside goes now.
+  if (olds.previous) await revoke(d.client, olds.previous.tokenId);
   const current = tokens.find((t) => t.accessTokenId === olds.tokenId);
   if (current && current.tokenName !== aside) await d.client.modifyToken(current.accessTokenId, { tokenName: aside });
 

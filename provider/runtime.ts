@@ -87,8 +87,13 @@ export function setNoteSink(s: NoteSink | undefined): void {
   sink = s ?? stderrSink;
 }
 
-/** A warning in the run's output. */
+/** Warnings said already by this process: the engine calls diff more than once per resource. */
+const said = new Set<string>();
+
+/** A warning in the run's output, once per process. */
 export function warn(message: string): void {
+  if (said.has(message)) return;
+  said.add(message);
   sink("warning", message);
 }
 

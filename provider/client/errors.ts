@@ -157,6 +157,10 @@ const MESSAGE_HINTS: [RegExp, string][] = [
     "an access token can never create, modify or delete access tokens: log in with a user name and password (commvault:username, commvault:password)",
   ],
   [/requested api was not found/i, `the server does not serve this API; ${CHECK_URL}`],
+  [
+    /at most \d+ days|must be in the future/i,
+    "the server counts from its own clock: a date within the bound by this machine's clock (the provider keeps a day's margin) is refused when the server's clock is behind or ahead by more; check the CommServe's time, or ask for a shorter lifetime",
+  ],
 ];
 
 /**

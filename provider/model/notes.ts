@@ -28,7 +28,8 @@ export function timeNotes(olds: AccessTokenState, news: AccessTokenInputs, plan:
     const overlap = news.rotation?.overlapDays ?? DEFAULT_OVERLAP_DAYS;
     notes.push(
       `${who}: a rotation is due (${why}); \`pulumi up\` creates generation ${news.generation} under "${news.name}"` +
-        (overlap > 0 ? ` and keeps this token working as "${asideName(olds.name, olds.generation ?? 1)}" for ${overlap} day(s)` : " and revokes this token at once (overlapDays 0)"),
+        (overlap > 0 ? ` and keeps this token working as "${asideName(news.name, olds.generation ?? 1)}" for ${overlap} day(s)` : " and revokes this token at once (overlapDays 0)") +
+        (olds.previous ? `; the token kept aside by the last rotation (${olds.previous.tokenId}, "${olds.previous.name}") is revoked first, so that at most two exist` : ""),
     );
   }
   if (plan.retire && olds.previous) {

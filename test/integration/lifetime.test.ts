@@ -171,7 +171,45 @@ describe("tokens over time", () => {
     expect(names).toEqual(["manual", "manual~g1"]);
   });
 
-  test("a declared date that has passed: the gate fails with the fix, up fails that token before any call, a later date heals it", async () => {
+  test("a destroy, or a replacement, during an overlap revokes the token kept aside too: nothing outlives its resource", async () => {
+    const d0 = await up({ name: "twin", rotationTrigger: "a" });
+    const d1 = await up({ name: "twin", rotationTrigger: "b" }, d0);
+    expect(d1.outs.previous.tokenId).toBe(d0.outs.tokenId);
+    clear();
+    await provider.delete!(d1.id, d1.outs);
+    expect(calls().sort()).toEqual([`DELETE /v4/accesstoken/${d0.outs.tokenId}`, `DELETE /v4/accesstoken/${d1.outs.tokenId}`].sort());
+    expect(h.running.emulator.store.data.tokens).toEqual([]);
+    // A replacement deletes the old resource the same way.
+    const e0 = await up({ name: "moving", rotationTrigger: "a" });
+    const e1 = await up({ name: "moving", rotationTrigger: "b" }, e0);
+    const e2 = await up({ name: "moving", rotationTrigger: "b", userName: "svc-backup" }, e1);
+    expect(e2.action).toBe("create-replace");
+    expect(h.running.emulator.store.data.tokens.map((t) => t.accessTokenId)).toEqual([e2.outs.tokenId]);
+  });
+
+  test("a rotation cut short and then refreshed keeps the old token's aside name: no second rename", async () => {
+    const d0 = await up({ name: "roll", rotationTrigger: "a" });
+    await h.api.ctl("POST", "faults", { kind: "status", status: 500, method: "POST", path: "/v4/accesstoken", count: 1 });
+    await expect(up({ name: "roll", rotationTrigger: "b" }, d0)).rejects.toMatchObject({ status: 500 });
+    const r = await gate(d0);
+    expect(r.d.outs.name).toBe("roll~g1");
+    clear();
+    const d1 = await up({ name: "roll", rotationTrigger: "b" }, r.d);
+    expect(calls()).toEqual(["POST /v4/accesstoken"]);
+    expect(h.running.emulator.store.data.tokens.map((t) => t.tokenName).sort()).toEqual(["roll", "roll~g1"]);
+    expect(d1.outs.previous).toMatchObject({ tokenId: d0.outs.tokenId, name: "roll~g1" });
+  });
+
+  test("a token made by hand under the aside name stops the rotation before anything is revoked, saying which", async () => {
+    const d0 = await up({ name: "held", rotationTrigger: "a" });
+    const d1 = await up({ name: "held", rotationTrigger: "b" }, d0);
+    await h.api.create(h.admin, { tokenName: "held~g2" });
+    clear();
+    await expect(up({ name: "held", rotationTrigger: "c" }, d1)).rejects.toThrow(/another token \(id \d+\) already holds the name "held~g2"; names are unique per user/);
+    expect(calls()).toEqual([]);
+  });
+
+  test("a declared date that has passed: the gate fails with the fix, up leaves that token with no call (the rest proceeds), a later date heals it", async () => {
     const until = iso(clock.start + 5 * DAY);
     const d0 = await up({ name: "fixed-date", renewableUntil: until });
     const consumer = consumerOf(d0);
@@ -182,8 +220,13 @@ describe("tokens over time", () => {
     expect(g.changes).toBe(true);
     expect(warnings.join("")).toMatch(/is dead: renewable until .* has passed, and the program still declares renewableUntil: .*Set a later renewableUntil, or use a rolling lifetime \(renewableFor\)/);
     clear();
-    await expect(up(g.d.inputs, g.d)).rejects.toThrow(/Set a later renewableUntil/);
+    // up leaves that token as it is and says why, so that the rest of the stack is not cut short.
+    const left = await up(g.d.inputs, g.d);
+    expect(left.outs).toEqual(g.d.outs);
+    expect(warnings.join("")).toMatch(/access token "fixed-date" \(1:\d+\) was left as it is: renewable until .*Set a later renewableUntil/);
     expect(calls()).toEqual([]);
+    // Still drift: the gate keeps failing until the program is fixed.
+    expect((await provider.diff!(left.id, left.outs, left.inputs as never)).changes).toBe(true);
     const later = iso(clock.now() + 30 * DAY);
     const d1 = await up({ name: "fixed-date", renewableUntil: later }, g.d);
     expect(d1.outs).toMatchObject({ renewableUntil: later, tokenId: d0.outs.tokenId });
