@@ -31,7 +31,7 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-function nextSteps(file: string, count: number, users: number): string {
+function nextSteps(file: string, count: number, users: number, server: string | undefined): string {
   const dir = path.dirname(path.resolve(file));
   const lines = [`wrote ${file}: ${count} access token${count === 1 ? "" : "s"} of ${users} user${users === 1 ? "" : "s"}, each to adopt.`];
   if (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
@@ -45,12 +45,13 @@ function nextSteps(file: string, count: number, users: number): string {
       "and install the package: npm install @pulumi/pulumi pulumi-commvault-tokens typescript @types/node",
     );
   }
+  const key = (name: string) => (server === undefined ? `commvault:${name}` : `--path commvault:servers.${server}.${name}`);
   lines.push(
     "Then:",
     "  pulumi stack init <stack>",
-    "  pulumi config set commvault:url <the same URL>",
-    "  pulumi config set commvault:username <the same user>",
-    "  pulumi config set --secret commvault:password",
+    `  pulumi config set ${key("url")} <the same URL>`,
+    `  pulumi config set ${key("username")} <the same user>`,
+    `  pulumi config set --secret ${key("password")}           # prompts for it`,
     "  pulumi up                                      # adopts every token: no create, no revoke",
     "  pulumi preview --refresh --expect-no-changes   # passes",
   );
@@ -107,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
   if (out === "-") return void process.stdout.write(program);
   fs.writeFileSync(out, program);
   const count = found.users.reduce((n, u) => n + u.tokens.filter((t) => !ASIDE.test(t.name)).length, 0);
-  process.stderr.write(nextSteps(out, count, found.users.length));
+  process.stderr.write(nextSteps(out, count, found.users.length, values.server));
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => fail((e as Error).message));
