@@ -1,6 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { importToken } from "../provider/import";
 import { provider } from "../provider/lifecycle";
+import { listTokensOf, readQuery } from "../provider/list";
+import { client } from "../provider/runtime";
 import { outputs, plain } from "./wire";
 
 type Obj = Record<string, unknown>;
@@ -65,4 +67,13 @@ export const door = {
   async delete(id: string, props: Obj): Promise<void> {
     await provider.delete!(id, props);
   },
+
+  /** The functions of the schema: listAccessTokens, with the provider's own client (one login per run). */
+  async invoke(tok: string, args: Obj): Promise<Obj> {
+    if (tok !== LIST_ACCESS_TOKENS) throw new Error(`unknown function ${tok}; this provider serves ${LIST_ACCESS_TOKENS}`);
+    const server = args.server === undefined || args.server === null || args.server === "" ? undefined : String(args.server);
+    return plain({ tokens: await listTokensOf(client(server), readQuery(args)) });
+  },
 };
+
+export const LIST_ACCESS_TOKENS = "commvault:index:listAccessTokens";

@@ -132,6 +132,7 @@ function service(): Partial<provrpc.IResourceProviderServer> {
         return new emptyproto.Empty();
       },
     ),
+    invoke: handle(noUrn, async (req: provproto.InvokeRequest) => new provproto.InvokeResponse().setReturn(struct(await door.invoke(req.getTok(), js(req.getArgs()))))),
     cancel: handle(noUrn, async () => new emptyproto.Empty()),
   };
 }

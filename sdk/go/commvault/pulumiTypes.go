@@ -369,6 +369,123 @@ func (o AccessTokenRotationPtrOutput) OverlapDays() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// An existing access token as Commvault lists it. Never a secret.
+type ListedAccessToken struct {
+	// All, Custom, Hyperscale: when its current access token expires.
+	AccessTokenExpiresAt *string `pulumi:"accessTokenExpiresAt"`
+	// Custom only.
+	ApiEndpoints []string `pulumi:"apiEndpoints"`
+	// RFC 3339, UTC.
+	CreatedAt *string `pulumi:"createdAt"`
+	// MicrosoftSCIM, OneTouchRecovery: when it expires.
+	ExpiresAt *string `pulumi:"expiresAt"`
+	// Canonical form; empty means anywhere; absent when the server's list leaves it out.
+	IpAllowlist []string `pulumi:"ipAllowlist"`
+	LastUsedAt  *string  `pulumi:"lastUsedAt"`
+	Name        string   `pulumi:"name"`
+	// All, Custom, Hyperscale: until when it can be renewed.
+	RenewableUntil *string `pulumi:"renewableUntil"`
+	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
+	Scope string `pulumi:"scope"`
+	// Commvault's accessTokenId.
+	TokenId int `pulumi:"tokenId"`
+	// The owner.
+	UserId   int     `pulumi:"userId"`
+	UserName *string `pulumi:"userName"`
+}
+
+// An existing access token as Commvault lists it. Never a secret.
+type ListedAccessTokenOutput struct{ *pulumi.OutputState }
+
+func (ListedAccessTokenOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ListedAccessToken)(nil)).Elem()
+}
+
+func (o ListedAccessTokenOutput) ToListedAccessTokenOutput() ListedAccessTokenOutput {
+	return o
+}
+
+func (o ListedAccessTokenOutput) ToListedAccessTokenOutputWithContext(ctx context.Context) ListedAccessTokenOutput {
+	return o
+}
+
+// All, Custom, Hyperscale: when its current access token expires.
+func (o ListedAccessTokenOutput) AccessTokenExpiresAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.AccessTokenExpiresAt }).(pulumi.StringPtrOutput)
+}
+
+// Custom only.
+func (o ListedAccessTokenOutput) ApiEndpoints() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ListedAccessToken) []string { return v.ApiEndpoints }).(pulumi.StringArrayOutput)
+}
+
+// RFC 3339, UTC.
+func (o ListedAccessTokenOutput) CreatedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.CreatedAt }).(pulumi.StringPtrOutput)
+}
+
+// MicrosoftSCIM, OneTouchRecovery: when it expires.
+func (o ListedAccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.ExpiresAt }).(pulumi.StringPtrOutput)
+}
+
+// Canonical form; empty means anywhere; absent when the server's list leaves it out.
+func (o ListedAccessTokenOutput) IpAllowlist() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ListedAccessToken) []string { return v.IpAllowlist }).(pulumi.StringArrayOutput)
+}
+
+func (o ListedAccessTokenOutput) LastUsedAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.LastUsedAt }).(pulumi.StringPtrOutput)
+}
+
+func (o ListedAccessTokenOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v ListedAccessToken) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// All, Custom, Hyperscale: until when it can be renewed.
+func (o ListedAccessTokenOutput) RenewableUntil() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.RenewableUntil }).(pulumi.StringPtrOutput)
+}
+
+// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
+func (o ListedAccessTokenOutput) Scope() pulumi.StringOutput {
+	return o.ApplyT(func(v ListedAccessToken) string { return v.Scope }).(pulumi.StringOutput)
+}
+
+// Commvault's accessTokenId.
+func (o ListedAccessTokenOutput) TokenId() pulumi.IntOutput {
+	return o.ApplyT(func(v ListedAccessToken) int { return v.TokenId }).(pulumi.IntOutput)
+}
+
+// The owner.
+func (o ListedAccessTokenOutput) UserId() pulumi.IntOutput {
+	return o.ApplyT(func(v ListedAccessToken) int { return v.UserId }).(pulumi.IntOutput)
+}
+
+func (o ListedAccessTokenOutput) UserName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ListedAccessToken) *string { return v.UserName }).(pulumi.StringPtrOutput)
+}
+
+type ListedAccessTokenArrayOutput struct{ *pulumi.OutputState }
+
+func (ListedAccessTokenArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ListedAccessToken)(nil)).Elem()
+}
+
+func (o ListedAccessTokenArrayOutput) ToListedAccessTokenArrayOutput() ListedAccessTokenArrayOutput {
+	return o
+}
+
+func (o ListedAccessTokenArrayOutput) ToListedAccessTokenArrayOutputWithContext(ctx context.Context) ListedAccessTokenArrayOutput {
+	return o
+}
+
+func (o ListedAccessTokenArrayOutput) Index(i pulumi.IntInput) ListedAccessTokenOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ListedAccessToken {
+		return vs[0].([]ListedAccessToken)[vs[1].(int)]
+	}).(ListedAccessTokenOutput)
+}
+
 // The token a rotation kept aside for its consumers, until it is retired. Never its secret.
 type PreviousAccessToken struct {
 	Generation int `pulumi:"generation"`
@@ -483,6 +600,8 @@ func init() {
 	pulumi.RegisterOutputType(AccessTokenAdoptPtrOutput{})
 	pulumi.RegisterOutputType(AccessTokenRotationOutput{})
 	pulumi.RegisterOutputType(AccessTokenRotationPtrOutput{})
+	pulumi.RegisterOutputType(ListedAccessTokenOutput{})
+	pulumi.RegisterOutputType(ListedAccessTokenArrayOutput{})
 	pulumi.RegisterOutputType(PreviousAccessTokenOutput{})
 	pulumi.RegisterOutputType(PreviousAccessTokenPtrOutput{})
 }

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .access_token import *
+from .list_access_tokens import *
 from .provider import *
 from ._inputs import *
 from . import outputs

@@ -17,6 +17,7 @@ from . import _utilities
 __all__ = [
     'AccessTokenAdopt',
     'AccessTokenRotation',
+    'ListedAccessToken',
     'PreviousAccessToken',
 ]
 
@@ -156,6 +157,146 @@ class AccessTokenRotation(dict):
         How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
         """
         return pulumi.get(self, "overlap_days")
+
+
+@pulumi.output_type
+class ListedAccessToken(dict):
+    """
+    An existing access token as Commvault lists it. Never a secret.
+    """
+    def __init__(__self__, *,
+                 name: _builtins.str,
+                 scope: _builtins.str,
+                 token_id: _builtins.int,
+                 user_id: _builtins.int,
+                 access_token_expires_at: Optional[_builtins.str] = None,
+                 api_endpoints: Optional[Sequence[_builtins.str]] = None,
+                 created_at: Optional[_builtins.str] = None,
+                 expires_at: Optional[_builtins.str] = None,
+                 ip_allowlist: Optional[Sequence[_builtins.str]] = None,
+                 last_used_at: Optional[_builtins.str] = None,
+                 renewable_until: Optional[_builtins.str] = None,
+                 user_name: Optional[_builtins.str] = None):
+        """
+        An existing access token as Commvault lists it. Never a secret.
+
+        :param _builtins.str scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
+        :param _builtins.int token_id: Commvault's accessTokenId.
+        :param _builtins.int user_id: The owner.
+        :param _builtins.str access_token_expires_at: All, Custom, Hyperscale: when its current access token expires.
+        :param Sequence[_builtins.str] api_endpoints: Custom only.
+        :param _builtins.str created_at: RFC 3339, UTC.
+        :param _builtins.str expires_at: MicrosoftSCIM, OneTouchRecovery: when it expires.
+        :param Sequence[_builtins.str] ip_allowlist: Canonical form; empty means anywhere; absent when the server's list leaves it out.
+        :param _builtins.str renewable_until: All, Custom, Hyperscale: until when it can be renewed.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "scope", scope)
+        pulumi.set(__self__, "token_id", token_id)
+        pulumi.set(__self__, "user_id", user_id)
+        if access_token_expires_at is not None:
+            pulumi.set(__self__, "access_token_expires_at", access_token_expires_at)
+        if api_endpoints is not None:
+            pulumi.set(__self__, "api_endpoints", api_endpoints)
+        if created_at is not None:
+            pulumi.set(__self__, "created_at", created_at)
+        if expires_at is not None:
+            pulumi.set(__self__, "expires_at", expires_at)
+        if ip_allowlist is not None:
+            pulumi.set(__self__, "ip_allowlist", ip_allowlist)
+        if last_used_at is not None:
+            pulumi.set(__self__, "last_used_at", last_used_at)
+        if renewable_until is not None:
+            pulumi.set(__self__, "renewable_until", renewable_until)
+        if user_name is not None:
+            pulumi.set(__self__, "user_name", user_name)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> _builtins.str:
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def scope(self) -> _builtins.str:
+        """
+        All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
+        """
+        return pulumi.get(self, "scope")
+
+    @_builtins.property
+    @pulumi.getter(name="tokenId")
+    def token_id(self) -> _builtins.int:
+        """
+        Commvault's accessTokenId.
+        """
+        return pulumi.get(self, "token_id")
+
+    @_builtins.property
+    @pulumi.getter(name="userId")
+    def user_id(self) -> _builtins.int:
+        """
+        The owner.
+        """
+        return pulumi.get(self, "user_id")
+
+    @_builtins.property
+    @pulumi.getter(name="accessTokenExpiresAt")
+    def access_token_expires_at(self) -> Optional[_builtins.str]:
+        """
+        All, Custom, Hyperscale: when its current access token expires.
+        """
+        return pulumi.get(self, "access_token_expires_at")
+
+    @_builtins.property
+    @pulumi.getter(name="apiEndpoints")
+    def api_endpoints(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Custom only.
+        """
+        return pulumi.get(self, "api_endpoints")
+
+    @_builtins.property
+    @pulumi.getter(name="createdAt")
+    def created_at(self) -> Optional[_builtins.str]:
+        """
+        RFC 3339, UTC.
+        """
+        return pulumi.get(self, "created_at")
+
+    @_builtins.property
+    @pulumi.getter(name="expiresAt")
+    def expires_at(self) -> Optional[_builtins.str]:
+        """
+        MicrosoftSCIM, OneTouchRecovery: when it expires.
+        """
+        return pulumi.get(self, "expires_at")
+
+    @_builtins.property
+    @pulumi.getter(name="ipAllowlist")
+    def ip_allowlist(self) -> Optional[Sequence[_builtins.str]]:
+        """
+        Canonical form; empty means anywhere; absent when the server's list leaves it out.
+        """
+        return pulumi.get(self, "ip_allowlist")
+
+    @_builtins.property
+    @pulumi.getter(name="lastUsedAt")
+    def last_used_at(self) -> Optional[_builtins.str]:
+        return pulumi.get(self, "last_used_at")
+
+    @_builtins.property
+    @pulumi.getter(name="renewableUntil")
+    def renewable_until(self) -> Optional[_builtins.str]:
+        """
+        All, Custom, Hyperscale: until when it can be renewed.
+        """
+        return pulumi.get(self, "renewable_until")
+
+    @_builtins.property
+    @pulumi.getter(name="userName")
+    def user_name(self) -> Optional[_builtins.str]:
+        return pulumi.get(self, "user_name")
 
 
 @pulumi.output_type
