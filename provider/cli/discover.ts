@@ -8,6 +8,8 @@ export interface DiscoverOptions {
   users?: string[];
   /** Only the logged-in user. */
   mine?: boolean;
+  /** Every user, and fail rather than leave out those the login may not list. */
+  allUsers?: boolean;
   server?: string;
 }
 
@@ -49,8 +51,8 @@ const forbidden = (e: unknown) => CommvaultError.isInstance(e) && (e.kind === "f
  * Lists the tokens of the chosen users: the logged-in user's, then, unless `users` or `mine`
  * narrow it, every other user's the login may list, which is all of them for an administrator.
  * An end user may list only their own, so the first refusal for another user ends the listing,
- * with a note, rather than trying each user in turn. A user named with `users` that may not be
- * listed fails the whole run.
+ * with a note, rather than trying each user in turn. With `users` or `allUsers`, a user that may
+ * not be listed fails the whole run instead.
  */
 export async function discover(c: CommvaultClient, who: { url: string; username: string }, opts: DiscoverOptions, progress: Progress): Promise<Discovered> {
   const me = await c.whoAmI();
@@ -71,7 +73,7 @@ export async function discover(c: CommvaultClient, who: { url: string; username:
     } catch (e) {
       if (!forbidden(e)) throw e;
       progress.end("not permitted");
-      if (opts.users?.length) throw new Error(`${me.userName} may not list the tokens of ${user.userName} (user id ${user.userId}): only an administrator lists other users' tokens`);
+      if (opts.users?.length || opts.allUsers) throw new Error(`${me.userName} may not list the tokens of ${user.userName} (user id ${user.userId}): only an administrator lists other users' tokens`);
       found.notes.push(`the tokens of other users: ${me.userName} is not an administrator, so only its own tokens were listed`);
       break;
     }

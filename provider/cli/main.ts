@@ -8,7 +8,7 @@ import { readServer } from "../model/adopt";
 import { discover, stderrProgress } from "./discover";
 import { ASIDE, renderProgram } from "./program";
 
-const USAGE = `Usage: pulumi-commvault-tokens discover [--users <names or ids> | --mine] [--server <profile>] [--out <file>] [--force]
+const USAGE = `Usage: pulumi-commvault-tokens discover [--users <names or ids> | --all-users | --mine] [--server <profile>] [--out <file>] [--force]
 
 Lists the Commvault access tokens the login can see and writes a Pulumi program (TypeScript) with
 one AccessToken per token, each with adopt: { tokenId }, so that \`pulumi up\` takes them over with
@@ -16,6 +16,7 @@ no write. No secret is read or written: Commvault never shows a token's secret a
 
   --users a,b        only these users' tokens (names or ids); default: every user the login may
                      list (all users for an administrator, else only the logged-in user)
+  --all-users        every user's tokens; fails if the login may not list them all
   --mine             only the logged-in user's tokens
   --server <name>    write server: "<name>" on each token, for a program whose stack config has the
                      profile commvault:servers.<name>; the listing still uses COMMVAULT_*
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: { users: { type: "string" }, mine: { type: "boolean" }, server: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { users: { type: "string" }, "all-users": { type: "boolean" }, mine: { type: "boolean" }, server: { type: "string" }, out: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: false,
     }));
@@ -77,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     fail(`${(e as Error).message}\n\n${USAGE}`, 2);
   }
   if (values.help) return void process.stdout.write(USAGE);
-  if (values.users !== undefined && values.mine) fail("--users and --mine both say whose tokens: give one", 2);
+  if ([values.users !== undefined, values["all-users"], values.mine].filter(Boolean).length > 1) fail("--users, --all-users and --mine each say whose tokens: give one", 2);
   const users = values.users?.split(",").map((u) => u.trim()).filter((u) => u !== "");
   if (values.users !== undefined && !users?.length) fail("--users names no user", 2);
   if (values.server !== undefined) {
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   const client = new CommvaultClient(settings);
   let found;
   try {
-    found = await discover(client, settings, { users, mine: values.mine, server: values.server }, stderrProgress());
+    found = await discover(client, settings, { users, allUsers: values["all-users"], mine: values.mine, server: values.server }, stderrProgress());
   } catch (e) {
     await client.logout();
     // The client's errors are redacted already; redact once more for any other error's text.

@@ -125,6 +125,7 @@ describe("discover: whose tokens it lists", () => {
     expect(listed).toEqual([11, 1]);
     expect(d.users.map((u) => u.userName)).toEqual(["alice"]);
     expect(d.notes).toEqual(["the tokens of other users: alice is not an administrator, so only its own tokens were listed"]);
+    await expect(discover(c, who, { allUsers: true }, progress)).rejects.toThrow("alice may not list the tokens of admin (user id 1): only an administrator lists other users' tokens");
   });
 
   test("--users by name or id; an unknown user and a refused one fail the run", async () => {
