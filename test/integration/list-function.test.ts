@@ -11,7 +11,7 @@ const DR_PASSWORD = "dr-password-for-the-list-function";
 /** The value of an Output, and whether it is secret. */
 async function valueOf<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
   const value = await new Promise<T>((resolve) => o.apply(resolve));
-  return { value, secret: await o.isSecret };
+  return { value, secret: await pulumi.isSecret(o) };
 }
 
 /**
