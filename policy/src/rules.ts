@@ -267,8 +267,12 @@ const ownerText = (p: Props) =>
   typeof p.userId === "number" ? `user id ${p.userId}` : typeof p.userName === "string" ? p.userName : "the logged-in user";
 
 /** No two tokens in the stack with the same owner and name (names are unique per owner, case-insensitively). */
-export function judgeUniqueOwnerAndName(tokens: readonly StackToken[]): { urn: string; message: string }[] {
+export function judgeUniqueOwnerAndName(given: readonly StackToken[]): { urn: string; message: string }[] {
   const out: { urn: string; message: string }[] = [];
+  // In order of resource name, so that the same program always names the same resource (the engine's order
+  // follows registration, which parallel steps can shuffle).
+  const key = (t: StackToken) => `${t.urn.split("::").pop()}\u0000${t.urn}`;
+  const tokens = [...given].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   tokens.forEach((t, i) => {
     const name = str(t.props.name);
     if (name === undefined) return;
