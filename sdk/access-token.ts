@@ -196,6 +196,24 @@ export class AccessToken extends pulumi.dynamic.Resource {
       throw new Error(`AccessToken "${name}": the import option does not work for this resource (a dynamic provider cannot be imported); use adopt: { tokenId: <id> } instead, which takes the token over at the next \`pulumi up\` with no write`);
     }
     const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
-    super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
+    // Pulumi's SDK wraps four promises per output in debuggablePromise, which reads
+    // `new Error().stack` for each, only for its report of leaked promises. Under ts-node's
+    // source-map support (the Node.js language host registers it for every program) each read
+    // maps ten frames: with 27 outputs that was most of the program's CPU time per resource, and
+    // the largest part of a preview's cost beyond the floor (docs/benchmarks.md). Those promises
+    // are made synchronously in the constructor, so no frames are captured while it runs; the
+    // SDK's own record of where the resource was declared (sourcePosition, stackTrace) sets its
+    // own limit and is unchanged. An error thrown from the constructor gets its stack again.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
+    } catch (e) {
+      Error.stackTraceLimit = limit;
+      if (e instanceof Error) Error.captureStackTrace(e, AccessToken);
+      throw e;
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
