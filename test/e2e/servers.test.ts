@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../../emulator";
+import { VERSION } from "../../plugin/server";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 import { ROOT } from "../helpers/pack";
@@ -115,5 +117,91 @@ describe("end to end: one stack, two CommServes (examples/two-commserves)", () =
     ok(await pulumi("destroy", "--yes"));
     expect(names(h.running)).toEqual([]);
     expect(names(dr)).toEqual(["legacy-backup"]);
+  });
+});
+
+const YAML_PROGRAM = `name: two-commserves-yaml
+runtime: yaml
+config:
+  drUrl:
+    type: string
+  drPassword:
+    type: string
+    secret: true
+resources:
+  dr:
+    type: pulumi:providers:commvault
+    properties:
+      url: \${drUrl}
+      username: admin
+      password: \${drPassword}
+  prod:
+    type: commvault:AccessToken
+    properties:
+      name: replication
+      userName: svc-backup
+  disaster:
+    type: commvault:AccessToken
+    properties:
+      name: replication
+      userName: svc-backup
+    options:
+      provider: \${dr}
+variables:
+  onDr:
+    fn::invoke:
+      function: commvault:index:listAccessTokens
+      arguments:
+        userName: svc-backup
+      options:
+        provider: \${dr}
+      return: tokens
+outputs:
+  onDr: \${onDr}
+`;
+
+/**
+ * The same through the plugin door, as YAML and the other languages use it: the default provider
+ * for production, an explicit provider resource for DR, and the listAccessTokens invoke on DR.
+ */
+describe("end to end: two CommServes in a YAML program through the installed plugin", () => {
+  const h = useEmulator({}, { fresh: false });
+  let dr: RunningEmulator;
+  let cli: PlainCli;
+  let dir: string;
+  const NO_AMBIENT = { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" };
+  const pulumi = (...args: string[]) => cli.pulumi(dir, args, NO_AMBIENT);
+
+  beforeAll(async () => {
+    dr = await startEmulator({ control: true, passwords: { admin: DR_PASSWORD } });
+    const drApi = new RawApi(dr.url);
+    await drApi.create(await drApi.login(ADMIN.username, DR_PASSWORD), { tokenName: "legacy-backup", userId: SVC_BACKUP });
+    cli = plainCli();
+    const tmp = fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "plugin-"));
+    const tarball = execFileSync("bash", [path.join(ROOT, "scripts/build-plugin.sh"), tmp], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+    ok(await cli.pulumi(tmp, ["plugin", "install", "resource", "commvault", VERSION, "-f", tarball], NO_AMBIENT));
+    dir = fs.mkdtempSync(path.join(tmp, "yaml-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), YAML_PROGRAM);
+    ok(await pulumi("stack", "init", "dev"));
+    ok(await pulumi("config", "set", "commvault:url", h.running.url));
+    ok(await pulumi("config", "set", "commvault:username", ADMIN.username));
+    ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
+    ok(await pulumi("config", "set", "drUrl", dr.url));
+    ok(await pulumi("config", "set", "--secret", "drPassword", DR_PASSWORD));
+  });
+  afterAll(() => dr?.close());
+
+  test("a token on each server; the invoke lists DR's tokens, hand-made one included; no password in state", async () => {
+    ok(await pulumi("up", "--yes"));
+    expect(h.running.emulator.store.data.tokens.map((t) => t.tokenName)).toEqual(["replication"]);
+    expect(dr.emulator.store.data.tokens.map((t) => t.tokenName).sort()).toEqual(["legacy-backup", "replication"]);
+    ok(await pulumi("preview", "--expect-no-changes"));
+    const out = JSON.parse(ok(await pulumi("stack", "output", "--json"))) as { onDr: { name: string; userId: number }[] };
+    expect(out.onDr.map((t) => t.name)).toContain("legacy-backup");
+    expect(out.onDr.every((t) => t.userId === SVC_BACKUP)).toBe(true);
+    const exported = ok(await pulumi("stack", "export"));
+    for (const s of [ADMIN.password, DR_PASSWORD, ...[h.running, dr].flatMap((e) => e.emulator.store.data.tokens.map((t) => t.accessToken))]) expect(exported).not.toContain(s);
+    ok(await pulumi("destroy", "--yes"));
+    expect(dr.emulator.store.data.tokens.map((t) => t.tokenName)).toEqual(["legacy-backup"]);
   });
 });
