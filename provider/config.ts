@@ -123,3 +123,12 @@ export function parseServers(text: string | undefined): Record<string, RawSettin
   }
   return out;
 }
+
+/** A server profile that is not configured: the three commands that set one, and the ones there are. */
+export function serverMissingMessage(name: string, configured: readonly string[]): string {
+  return (
+    `no CommServe profile "${name}" is configured: set it with \`pulumi config set --path ${SERVERS_KEY}.${name}.url https://...\`, ` +
+    `\`pulumi config set --path ${SERVERS_KEY}.${name}.username <user>\` and \`pulumi config set --path --secret ${SERVERS_KEY}.${name}.password <password>\`` +
+    (configured.length ? ` (configured: ${configured.join(", ")})` : "")
+  );
+}

@@ -1,6 +1,6 @@
 import { CommvaultClient } from "./client/client";
 import type { TokenListEntry } from "./client/schemas";
-import { ConfigError, resolveSettings, type RawSettings } from "./config";
+import { ConfigError, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
 import { normaliseAllowList } from "./model/ip";
 import { isFixedScope, scopeOf, type Scope } from "./model/scope";
 import { formatEpoch } from "./model/time";
@@ -114,8 +114,5 @@ export async function listWithSettings(raw: RawSettings, env: NodeJS.ProcessEnv,
 /** The settings of `server` from `commvault:servers` (already parsed), or the refusal that says how to set them. */
 export function profileOf(servers: Record<string, RawSettings>, server: string): RawSettings {
   if (Object.hasOwn(servers, server)) return servers[server]!;
-  throw new ConfigError(
-    `no CommServe profile "${server}" is configured: set it with \`pulumi config set --path commvault:servers.${server}.url https://...\`, ` +
-      `\`pulumi config set --path commvault:servers.${server}.username <user>\` and \`pulumi config set --path --secret commvault:servers.${server}.password <password>\``,
-  );
+  throw new ConfigError(serverMissingMessage(server, Object.keys(servers)));
 }

@@ -1,6 +1,6 @@
 import { CommvaultClient } from "./client/client";
 import type { ClientSettings } from "./client/settings";
-import { ConfigError, SETTINGS, resolveSettings, type RawSettings } from "./config";
+import { ConfigError, SETTINGS, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
 import { TokenLister } from "./lister";
 
 /**
@@ -53,11 +53,7 @@ function resolved(server?: string): Resolved {
 }
 
 export function serverMissing(name: string): string {
-  return (
-    `no CommServe profile "${name}" is configured: set it with \`pulumi config set --path commvault:servers.${name}.url https://...\`, ` +
-    `\`pulumi config set --path commvault:servers.${name}.username <user>\` and \`pulumi config set --path --secret commvault:servers.${name}.password <password>\`` +
-    (Object.keys(servers).length ? ` (configured: ${Object.keys(servers).join(", ")})` : "")
-  );
+  return serverMissingMessage(name, Object.keys(servers));
 }
 
 /** The shared client of a CommServe. */
