@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessTokenScope } from "./access-token";
 
 /** Whose tokens, and on which CommServe. */
 export interface ListAccessTokensArgs {
@@ -11,25 +10,9 @@ export interface ListAccessTokensArgs {
   server?: pulumi.Input<string>;
 }
 
-/** An existing access token as Commvault lists it. Never a secret. */
-export interface ListedAccessToken {
-  tokenId: number;
-  name: string;
-  scope: AccessTokenScope;
-  userId: number;
-  userName?: string;
-  createdAt?: string;
-  /** All, Custom, Hyperscale. */
-  renewableUntil?: string;
-  /** MicrosoftSCIM, OneTouchRecovery. */
-  expiresAt?: string;
-  accessTokenExpiresAt?: string;
-  /** Canonical form; empty means anywhere; absent when the server's list leaves it out. */
-  ipAllowlist?: string[];
-  /** Custom only. */
-  apiEndpoints?: string[];
-  lastUsedAt?: string;
-}
+/** An existing access token as Commvault lists it. Never a secret. (A type only: nothing of the provider loads with the SDK.) */
+export type { ListedAccessToken } from "../provider/list";
+import type { ListedAccessToken } from "../provider/list";
 
 const SETTING_NAMES = ["url", "username", "headerStyle", "timeoutSeconds", "caBundle", "insecureSkipVerify"] as const;
 
