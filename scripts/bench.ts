@@ -1,196 +1,108 @@
 /**
- * Measures what each operation costs in Commvault API calls and time, against the emulator, and
- * prints a Markdown report (kept in docs/benchmarks.md). Numbers, not assertions: the tests
- * assert behaviour; this says how fast and how many calls.
+ * `npm run bench`: what the provider costs, through the plain Pulumi CLI against a no-op floor
+ * (issue 11, issue 15 item 6), under faults (the soak at full size), with big lists, and called
+ * directly. Numbers, not assertions: the tests assert behaviour. Progress goes to stderr; the
+ * report to stdout and, after a full run, to docs/benchmarks.md.
  *
- *   npm run bench                 # all of it (needs the Pulumi CLI: built on first use)
- *   npm run bench -- --no-engine  # skip the Pulumi engine part
+ *   npm run bench                         # all of it (about 40 minutes on 2 cores)
+ *   npm run bench -- --quick              # a smoke run at small sizes; docs/benchmarks.md untouched
+ *   BENCH_SIZES=100,500 BENCH_ROUNDS=2 BENCH_LATENCY_MS=25 BENCH_SOAK_TOKENS=100 npm run bench
+ *   npm run bench -- --no-engine --no-soak  # the parts without the CLI
  */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as os from "node:os";
-import { performance } from "node:perf_hooks";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { startEmulator, type RunningEmulator } from "../emulator";
-import { CommvaultClient } from "../provider/client/client";
-import { provider } from "../provider/lifecycle";
-import { e2eProject } from "../test/helpers/pulumi";
+import * as path from "node:path";
+import { startEmulator } from "../emulator";
+import { benchCli, progress } from "./bench/cli";
+import { engineBench, type EngineResult, type Variant } from "./bench/engine";
+import { listCosts, type ListCost } from "./bench/lists";
+import { clientBench, providerBench, type OpCost } from "./bench/provider";
+import { report, type ProgramCost } from "./bench/report";
+import { runSoak, type SoakReport } from "./bench/soak";
+import { ROOT, installPulumi } from "./tooling";
 
-const N = Number(process.env.BENCH_TOKENS ?? 50);
-const lines: string[] = [];
-const out = (s = "") => {
-  lines.push(s);
-  process.stdout.write(`${s}\n`);
-};
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const num = (name: string, full: number, small: number) => Number(process.env[name] ?? (quick ? small : full));
+const sizes = (process.env.BENCH_SIZES ?? (quick ? "20" : "100,500")).split(",").map(Number);
+const rounds = num("BENCH_ROUNDS", 2, 1);
+const latencyMs = num("BENCH_LATENCY_MS", 25, 25);
+const soakTokens = num("BENCH_SOAK_TOKENS", 100, 10);
+const variants = (process.env.BENCH_VARIANTS ?? "floor,ours,plugin").split(",") as Variant[];
+const parts = { engine: !argv.includes("--no-engine"), soak: !argv.includes("--no-soak"), profile: !argv.includes("--no-profile") && !quick };
+const full = !quick && parts.engine && parts.soak && parts.profile && !process.env.BENCH_SIZES && !process.env.BENCH_VARIANTS;
 
-function calls(emu: RunningEmulator, since: number): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const e of emu.emulator.log.filter((l) => l.seq > since)) {
-    const key = `${e.method} ${e.path.replace(/\/\d+$/, "/<id>")}`;
-    counts[key] = (counts[key] ?? 0) + 1;
+function programCost(n: number): ProgramCost[] {
+  const out: ProgramCost[] = [];
+  for (const variant of ["floor", "ours", "oursBefore"] as const) {
+    progress(`program cost per resource: ${variant}`);
+    const text = execFileSync(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(__dirname, "bench/program-cost.ts"), variant, String(n)], { cwd: ROOT, encoding: "utf8" });
+    out.push(JSON.parse(text.trim().split("\n").pop()!) as ProgramCost);
   }
-  return counts;
-}
-const lastSeq = (emu: RunningEmulator) => emu.emulator.log.at(-1)?.seq ?? 0;
-const fmt = (c: Record<string, number>, per = 1) => Object.entries(c).sort().map(([k, v]) => `${k} ×${+(v / per).toFixed(2)}`).join(", ");
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await fn();
-  return [r, performance.now() - t0];
+  return out;
 }
 
-async function configure(url: string): Promise<void> {
-  const values: Record<string, string> = { "commvault:url": url, "commvault:username": "admin", "commvault:password": "admin-password" };
-  await provider.configure!({ config: { get: (k: string) => values[k] } } as unknown as dynamic.ConfigureRequest);
-}
-
-async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
-
-async function providerBench(): Promise<void> {
+async function soak(n: number): Promise<SoakReport> {
   const emu = await startEmulator({ control: true });
-  await configure(emu.url);
-  out(`## Provider lifecycle, ${N} tokens, 10 at a time (the engine's parallelism is 4 × cores)`);
-  out();
-  out("| Operation | Commvault calls per token | Wall time, all tokens | Per token |");
-  out("|---|---|---|---|");
-  const names = Array.from({ length: N }, (_, i) => `bench-${i}`);
-  const states = new Map<string, { id: string; outs: Record<string, unknown> }>();
-  let since = lastSeq(emu);
-  let [, ms] = await timed(() => pool(names, 10, async (n) => {
-    const inputs = (await provider.check!({}, { name: n, userName: "svc-backup", ipAllowlist: ["10.0.0.0/8"] })).inputs;
-    const c = await provider.create(inputs);
-    states.set(n, { id: c.id, outs: c.outs });
-  }));
-  out(`| create (owner by name) | ${fmt(calls(emu, since), N)} | ${ms.toFixed(0)} ms | ${(ms / N).toFixed(1)} ms |`);
-
-  since = lastSeq(emu);
-  [, ms] = await timed(() => pool(names, 10, async (n) => {
-    const s = states.get(n)!;
-    const news = (await provider.check!(s.outs, { name: `${n}-renamed`, userName: "svc-backup", ipAllowlist: ["192.0.2.0/24"] })).inputs;
-    await provider.diff!(s.id, s.outs, news);
-    s.outs = (await provider.update!(s.id, s.outs, news)).outs!;
-  }));
-  out(`| rename + re-allow-list | ${fmt(calls(emu, since), N)} | ${ms.toFixed(0)} ms | ${(ms / N).toFixed(1)} ms |`);
-
-  since = lastSeq(emu);
-  [, ms] = await timed(() => pool(names, 10, async (n) => {
-    const s = states.get(n)!;
-    await provider.read!(s.id, s.outs);
-  }));
-  out(`| read (refresh) | ${fmt(calls(emu, since), N)} | ${ms.toFixed(0)} ms | ${(ms / N).toFixed(1)} ms |`);
-
-  since = lastSeq(emu);
-  [, ms] = await timed(() => pool(names, 10, async (n) => {
-    const s = states.get(n)!;
-    const news = (await provider.check!(s.outs, s.outs)).inputs;
-    await provider.diff!(s.id, s.outs, news);
-  }));
-  out(`| check + diff, nothing changed | ${fmt(calls(emu, since), N) || "none"} | ${ms.toFixed(0)} ms | ${(ms / N).toFixed(2)} ms |`);
-
-  since = lastSeq(emu);
-  [, ms] = await timed(() => pool(names, 10, async (n) => {
-    const s = states.get(n)!;
-    await provider.delete!(s.id, s.outs);
-  }));
-  out(`| delete | ${fmt(calls(emu, since), N)} | ${ms.toFixed(0)} ms | ${(ms / N).toFixed(1)} ms |`);
-  out();
-
-  // Faults: a fifth of all answers are 503 or 502, and a tenth of creates lose their answer.
-  emu.emulator.faults.add({ kind: "status", status: 503, rate: 0.1 });
-  emu.emulator.faults.add({ kind: "status", status: 502, rate: 0.1 });
-  emu.emulator.faults.add({ kind: "drop", method: "POST", path: "/v4/accesstoken", rate: 0.1 });
-  since = lastSeq(emu);
-  let failed = 0;
-  const reasons: string[] = [];
-  [, ms] = await timed(() => pool(names, 10, async (n) => {
-    try {
-      const inputs = (await provider.check!({}, { name: `${n}-faulty`, userName: "svc-backup" })).inputs;
-      await provider.create(inputs);
-    } catch (e) {
-      failed++;
-      reasons.push((e as Error).message);
-    }
-  }));
-  const made = emu.emulator.store.data.tokens.length;
-  const dupes = made - new Set(emu.emulator.store.data.tokens.map((t) => t.tokenName.toLowerCase())).size;
-  out(`## Under faults: 10% 503, 10% 502, 10% of creates lose their answer after committing`);
-  out();
-  out(`${N} creates: ${N - failed} succeeded, ${failed} failed, ${made} tokens exist, ${dupes} duplicates; ${ms.toFixed(0)} ms; calls: ${fmt(calls(emu, since))}`);
-  for (const r of reasons) out(`- failed: ${r}`);
-  out();
-  await emu.close();
-}
-
-async function clientBench(): Promise<void> {
-  const emu = await startEmulator({ control: true });
-  const client = new CommvaultClient({ url: emu.url, username: "admin", password: "admin-password" });
-  const since = lastSeq(emu);
-  const [, ms] = await timed(() => Promise.all(Array.from({ length: 200 }, () => client.whoAmI())));
-  out(`## Client`);
-  out();
-  out(`200 concurrent calls on a cold client: ${fmt(calls(emu, since))}; ${ms.toFixed(0)} ms`);
-  out();
-  await emu.close();
-}
-
-async function engineBench(): Promise<void> {
-  const emu = await startEmulator({ control: true });
-  const project = await e2eProject();
-  const count = Number(process.env.BENCH_ENGINE_TOKENS ?? 20);
-  let suffix = "";
-  const program = async () => {
-    const { AccessToken } = project.require("pulumi-commvault-tokens") as { AccessToken: new (n: string, a: Record<string, unknown>) => unknown };
-    for (let i = 0; i < count; i++) new AccessToken(`t${i}`, { name: `engine-${i}${suffix}`, userName: i % 2 ? "svc-backup" : "svc-reporting" });
-    return {};
-  };
-  const stack = await project.newStack("bench", program, {
-    "commvault:url": { value: emu.url },
-    "commvault:username": { value: "admin" },
-    "commvault:password": { value: "admin-password", secret: true },
-  });
-  out(`## The Pulumi engine (Automation API, local backend), ${count} tokens`);
-  out();
-  out("| Command | Wall time | Commvault writes |");
-  out("|---|---|---|");
-  const writes = (since: number) => emu.emulator.log.filter((e) => e.seq > since && e.method !== "GET" && e.path !== "/login").length;
-  for (const [label, run] of [
-    ["up (create all)", () => stack.up()],
-    ["preview, no changes", () => stack.preview()],
-    ["up, rename all", async () => { suffix = "-v2"; return stack.up(); }],
-    ["preview --refresh, no drift", () => stack.preview({ refresh: true })],
-    ["destroy", () => stack.destroy()],
-  ] as [string, () => Promise<unknown>][]) {
-    const since = lastSeq(emu);
-    const [, ms] = await timed(run);
-    out(`| ${label} | ${(ms / 1000).toFixed(1)} s | ${writes(since)} |`);
+  try {
+    return await runSoak({ n, cli: await benchCli(), emu, progress });
+  } finally {
+    await emu.close();
   }
-  out();
-  await emu.close();
 }
 
 async function main(): Promise<void> {
-  out(`# Benchmarks`);
-  out();
-  out(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}. Emulator in-process on loopback, no injected latency.`);
-  out(`Reproduce: \`npm run bench\` (BENCH_TOKENS, BENCH_ENGINE_TOKENS to resize).`);
-  out();
-  await clientBench();
-  await providerBench();
-  if (!process.argv.includes("--no-engine")) await engineBench();
-  out("## Reading the numbers");
-  out();
-  out("- A create costs one read and one write: the owner's list (`GET /V4/AccessToken`, to refuse a taken name up front and");
-  out("  to make a lost answer safe to recover) and the `POST`. The owner's id (`GET /User`, or `GET /v2/WhoAmI` when no owner");
-  out("  is named) is looked up once per run.");
-  out("- Every in-place change is exactly one `PUT` with only the changed fields; a refresh is one `GET` per token; a preview");
-  out("  with nothing changed calls Commvault not at all. One login serves a whole run, however many tokens.");
-  out("- Under faults every create ended with exactly one token per name: lost answers are recovered by revoking the token");
-  out("  that was made and creating it again (the extra `DELETE`s above).");
-  out("- Engine times are dominated by the Pulumi CLI itself (about 2 s for an empty preview on this machine).");
+  const started = new Date();
+  const loads: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loads.push(os.loadavg()[0]!), 10_000);
+  sampler.unref();
+  let cliVersion = "none";
+  if (parts.engine || parts.soak) {
+    const bin = path.join(installPulumi(), "bin", "pulumi");
+    cliVersion = execFileSync(bin, ["version"], { encoding: "utf8" }).trim();
+  }
+
+  progress("client and provider, called directly");
+  const client: OpCost = await clientBench();
+  const direct: OpCost[] = await providerBench(100, 8, latencyMs);
+  progress("allow lists and endpoint lists: cost per entry");
+  const lists: ListCost[] = listCosts();
+  const program = programCost(500);
+  let engine: EngineResult | undefined;
+  if (parts.engine) {
+    progress(`engine: sizes ${sizes.join(", ")}, ${rounds} round(s), ${latencyMs} ms latency, variants ${variants.join(", ")}`);
+    engine = await engineBench({ sizes, rounds, latencyMs, variants, profile: parts.profile });
+  }
+  let soakReport: SoakReport | undefined;
+  if (parts.soak) {
+    progress(`soak: ${soakTokens} tokens under transient faults`);
+    soakReport = await soak(soakTokens);
+  }
+  clearInterval(sampler);
+  loads.push(os.loadavg()[0]!);
+
+  const pulumiSdk = (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+  const text = report({
+    started,
+    minutes: (Date.now() - started.getTime()) / 60_000,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model?.trim() ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Pulumi CLI ${cliVersion}, @pulumi/pulumi ${pulumiSdk}`,
+    loads,
+    settings: { sizes, rounds, latencyMs, soakTokens },
+    client,
+    direct,
+    lists,
+    program,
+    engine,
+    soak: soakReport,
+  });
+  process.stdout.write(text);
+  if (full) {
+    fs.writeFileSync(path.join(ROOT, "docs/benchmarks.md"), text);
+    progress("wrote docs/benchmarks.md");
+  } else {
+    progress("a partial or resized run: docs/benchmarks.md left as it was");
+  }
 }
 
 main().catch((e: Error) => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { plainCli, type PlainCli } from "../../test/helpers/cli";
 import { ROOT } from "../tooling";
+import { sampleTree, type CpuSplit } from "./cpu";
 
 /** The benchmark's view of the plain `pulumi` CLI: programs as a user writes them, runs bounded in time. */
 export interface BenchCli {
@@ -21,6 +22,8 @@ export interface Run {
   stdout: string;
   stderr: string;
   ms: number;
+  /** CPU time of the run's processes, by role (Linux). */
+  cpu?: CpuSplit;
 }
 
 /** Progress for a person watching: stderr, so that stdout stays the report. */
@@ -57,11 +60,15 @@ export async function benchCli(opts: { withPlugin?: boolean } = {}): Promise<Ben
 export function pulumi(b: BenchCli, cwd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 30 * 60_000): Promise<Run> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile("pulumi", [...args, "--non-interactive"], { cwd, env: { ...b.cli.env, ...extraEnv }, maxBuffer: 256 << 20, timeout: timeoutMs, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
+    let sampler: ReturnType<typeof sampleTree> | undefined;
+    const child = execFile("pulumi", [...args, "--non-interactive"], { cwd, env: { ...b.cli.env, ...extraEnv }, maxBuffer: 256 << 20, timeout: timeoutMs, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
+      const ms = performance.now() - t0;
+      const cpu = sampler?.stop();
       const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
       const code = !e ? 0 : typeof e.code === "number" ? e.code : e.killed ? 124 : 1;
-      resolve({ code, stdout, stderr: e?.killed ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr, ms: performance.now() - t0 });
+      resolve({ code, stdout, stderr: e?.killed ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr, ms, cpu });
     });
+    if (child.pid !== undefined) sampler = sampleTree(child.pid);
   });
 }
 

@@ -1,8 +1,10 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { NO_AMBIENT, benchCli, ok, progress, pulumi, stateOf, type BenchCli, type Run } from "./cli";
+import type { CpuSplit } from "./cpu";
 
 /**
  * The engine part of `npm run bench` (issue 11 item 1, issue 15 item 6): the plain Pulumi CLI
@@ -57,18 +59,37 @@ for (let i = 0; i < count; i++) {
 export interface Measured {
   /** Wall time of each round, ms. */
   ms: number[];
+  /** CPU time of each round's processes (Linux). */
+  cpu: (CpuSplit | undefined)[];
   /** Commvault API calls of the last round, by "METHOD /path". */
   calls: Record<string, number>;
+}
+
+/** Bytes of one resource's state, compact JSON: the whole entry, its top-level fields, and its outputs by key. */
+export interface StateAnatomy {
+  filePerResource: number;
+  entry: number;
+  fields: Record<string, number>;
+  outputs: Record<string, number>;
 }
 
 export interface SizeResult {
   n: number;
   rounds: number;
   byVariant: Record<Variant, Record<Op, Measured>>;
-  /** Bytes of the state file per resource after the create, and of one resource's entry (compact JSON). */
-  stateBytes: Record<Variant, { filePerResource: number; entry: number }>;
+  state: Record<Variant, StateAnatomy>;
   /** Load average (1 min) before and after this size. */
   load: [number, number];
+}
+
+/** The engine's own CPU profile of one `up` creating N (pulumi --profiling, read with go tool pprof). */
+export interface EngineProfile {
+  variant: Variant;
+  n: number;
+  /** CPU seconds the profile sampled, and within them saving the state file after each step, and the garbage collector. */
+  sampledS: number;
+  snapshotS: number;
+  gcS: number;
 }
 
 export interface EngineOptions {
@@ -76,6 +97,15 @@ export interface EngineOptions {
   rounds: number;
   latencyMs: number;
   variants: Variant[];
+  /** Also profile the engine during one extra create of the largest size (needs Go for `go tool pprof`). */
+  profile?: boolean;
+}
+
+export interface EngineResult {
+  sizes: SizeResult[];
+  profiles: EngineProfile[];
+  /** Why there is no profile, when there is none. */
+  profileSkipped?: string;
 }
 
 interface Slot {
@@ -131,7 +161,78 @@ async function args(b: BenchCli, slot: Slot, op: Op, stack: string): Promise<str
   }
 }
 
-export async function engineBench(opts: EngineOptions): Promise<SizeResult[]> {
+function anatomy(b: BenchCli, slot: Slot, stack: string, n: number): StateAnatomy {
+  const st = stateOf(b, slot.project, stack);
+  const mine = st.resources.filter((r) => r.type === TYPE[slot.variant]);
+  if (mine.length !== n) throw new Error(`${slot.variant}: ${mine.length} resources in state, expected ${n}`);
+  const fields: Record<string, number> = {};
+  const outputs: Record<string, number> = {};
+  const add = (into: Record<string, number>, k: string, v: unknown) => (into[k] = (into[k] ?? 0) + Buffer.byteLength(JSON.stringify({ [k]: v })) - 2 + 1);
+  for (const r of mine) {
+    for (const [k, v] of Object.entries(r)) add(fields, k, v);
+    for (const [k, v] of Object.entries(r.outputs ?? {})) add(outputs, k, v);
+  }
+  const avg = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v / n)]));
+  return {
+    filePerResource: Math.round(st.bytes / n),
+    entry: Math.round(mine.reduce((a, r) => a + Buffer.byteLength(JSON.stringify(r)), 0) / n),
+    fields: avg(fields),
+    outputs: avg(outputs),
+  };
+}
+
+async function setUp(b: BenchCli, slot: Slot, stack: string, n: number, latencyMs: number): Promise<void> {
+  if (slot.emu) resetEmulator(slot.emu, latencyMs);
+  ok(await pulumi(b, slot.dir, ["stack", "init", stack]), `stack init ${slot.variant}`);
+  const config: [string, string, boolean][] = [["bench:count", String(n), false], ["bench:gen", "0", false]];
+  if (slot.emu) config.push(["commvault:url", slot.emu.url, false], ["commvault:username", "admin", false], ["commvault:password", "admin-password", true]);
+  for (const [k, v, secret] of config) ok(await pulumi(b, slot.dir, ["config", "set", ...(secret ? ["--secret"] : []), k, v, "--stack", stack]), `config set ${k}`);
+}
+
+function goTool(): string | undefined {
+  for (const go of ["go", "/usr/local/go/bin/go"]) {
+    try {
+      execFileSync(go, ["version"], { stdio: "ignore" });
+      return go;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** Seconds of a `go tool pprof -top -cum` line whose function matches. */
+function cumSeconds(top: string, fn: RegExp): number {
+  const line = top.split("\n").find((l) => fn.test(l));
+  const m = line?.trim().split(/\s+/)[3]?.match(/^([\d.]+)(ms|s)$/);
+  return m ? Number(m[1]) / (m[2] === "ms" ? 1000 : 1) : 0;
+}
+
+async function profileCreate(b: BenchCli, slot: Slot, n: number, latencyMs: number, go: string): Promise<EngineProfile> {
+  const stack = `n${n}-profile`;
+  await setUp(b, slot, stack, n, latencyMs);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-prof-"));
+  const run = await pulumi(b, slot.dir, ["up", "--yes", "--skip-preview", "--stack", stack, "--profiling", path.join(dir, "engine")], slot.variant === "plugin" ? NO_AMBIENT : {});
+  verify(slot, "create", n, run, stack);
+  const cpu = fs.readdirSync(dir).find((f) => f.endsWith(".cpu"))!;
+  const pulumiBin = execFileSync("bash", ["-c", "command -v pulumi"], { env: b.cli.env, encoding: "utf8" }).trim();
+  const top = execFileSync(go, ["tool", "pprof", "-top", "-cum", "-nodecount=400", pulumiBin, path.join(dir, cpu)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const total = top.match(/Total samples = ([\d.]+)(ms|s)/);
+  const out: EngineProfile = {
+    variant: slot.variant,
+    n,
+    sampledS: total ? Number(total[1]) / (total[2] === "ms" ? 1000 : 1) : 0,
+    snapshotS: cumSeconds(top, /SnapshotManager\)\.saveSnapshot$/),
+    gcS: cumSeconds(top, /runtime\.gcBgMarkWorker$/),
+  };
+  ok(await pulumi(b, slot.dir, ["destroy", "--yes", "--skip-preview", "--stack", stack], slot.variant === "plugin" ? NO_AMBIENT : {}), "destroy after profile");
+  ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), "stack rm");
+  progress(`N=${n} profile: ${slot.variant.padEnd(6)} engine ${out.sampledS.toFixed(1)} s sampled, ${out.snapshotS.toFixed(1)} s saving state, ${out.gcS.toFixed(1)} s GC`);
+  return out;
+}
+
+export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
   const b = await benchCli({ withPlugin: opts.variants.includes("plugin") });
   const slots: Slot[] = [];
   for (const variant of opts.variants) {
@@ -139,23 +240,17 @@ export async function engineBench(opts: EngineOptions): Promise<SizeResult[]> {
     const dir = b.cli.program({ "Pulumi.yaml": `name: ${project}\nruntime: nodejs\ndescription: benchmark (${variant})\n`, "index.js": program(variant) });
     slots.push({ variant, dir, project, emu: variant === "floor" ? undefined : await startEmulator({ control: true }) });
   }
-  const results: SizeResult[] = [];
+  const result: EngineResult = { sizes: [], profiles: [] };
   try {
     for (const n of opts.sizes) {
       const load0 = os.loadavg()[0]!;
-      const byVariant = Object.fromEntries(opts.variants.map((v) => [v, Object.fromEntries(OPS.map((o) => [o, { ms: [], calls: {} }]))])) as unknown as SizeResult["byVariant"];
-      const stateBytes = {} as SizeResult["stateBytes"];
+      const byVariant = Object.fromEntries(opts.variants.map((v) => [v, Object.fromEntries(OPS.map((o) => [o, { ms: [], cpu: [], calls: {} }]))])) as unknown as SizeResult["byVariant"];
+      const state = {} as SizeResult["state"];
       for (let round = 1; round <= opts.rounds; round++) {
         const stack = `n${n}-r${round}`;
-        // Rotate the order each round, so that no variant always runs first (or after another's cleanup).
+        // Rotate the order each round, so that no variant always runs first.
         const order = slots.map((_, i) => slots[(i + round - 1) % slots.length]!);
-        for (const slot of order) {
-          if (slot.emu) resetEmulator(slot.emu, opts.latencyMs);
-          ok(await pulumi(b, slot.dir, ["stack", "init", stack]), `stack init ${slot.variant}`);
-          const config: [string, string, boolean][] = [["bench:count", String(n), false], ["bench:gen", "0", false]];
-          if (slot.emu) config.push(["commvault:url", slot.emu.url, false], ["commvault:username", "admin", false], ["commvault:password", "admin-password", true]);
-          for (const [k, v, secret] of config) ok(await pulumi(b, slot.dir, ["config", "set", ...(secret ? ["--secret"] : []), k, v, "--stack", stack]), `config set ${k}`);
-        }
+        for (const slot of order) await setUp(b, slot, stack, n, opts.latencyMs);
         for (const op of OPS) {
           for (const slot of order) {
             const since = lastSeq(slot.emu);
@@ -163,28 +258,30 @@ export async function engineBench(opts: EngineOptions): Promise<SizeResult[]> {
             verify(slot, op, n, run, stack);
             const m = byVariant[slot.variant][op];
             m.ms.push(run.ms);
+            m.cpu.push(run.cpu);
             m.calls = countCalls(slot.emu, since);
-            progress(`N=${n} round ${round}/${opts.rounds}: ${slot.variant.padEnd(6)} ${op.padEnd(8)} ${(run.ms / 1000).toFixed(1).padStart(6)} s${slot.emu ? `, ${Object.values(m.calls).reduce((a, c) => a + c, 0)} API calls` : ""}`);
-            if (op === "create") {
-              const st = stateOf(b, slot.project, stack);
-              const mine = st.resources.filter((r) => r.type === TYPE[slot.variant]);
-              if (mine.length !== n) throw new Error(`${slot.variant}: ${mine.length} resources in state, expected ${n}`);
-              stateBytes[slot.variant] = {
-                filePerResource: Math.round(st.bytes / n),
-                entry: Math.round(mine.reduce((a, r) => a + Buffer.byteLength(JSON.stringify(r)), 0) / n),
-              };
-            }
+            const cpu = run.cpu ? `, CPU ${(run.cpu.total / 1000).toFixed(1)} s` : "";
+            progress(`N=${n} round ${round}/${opts.rounds}: ${slot.variant.padEnd(6)} ${op.padEnd(8)} ${(run.ms / 1000).toFixed(1).padStart(6)} s${cpu}${slot.emu ? `, ${Object.values(m.calls).reduce((a, c) => a + c, 0)} API calls` : ""} (load ${os.loadavg()[0]!.toFixed(1)})`);
+            if (op === "create") state[slot.variant] = anatomy(b, slot, stack, n);
           }
         }
         for (const slot of order) ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), `stack rm ${slot.variant}`);
       }
-      results.push({ n, rounds: opts.rounds, byVariant, stateBytes, load: [load0, os.loadavg()[0]!] });
+      result.sizes.push({ n, rounds: opts.rounds, byVariant, state, load: [load0, os.loadavg()[0]!] });
+    }
+    if (opts.profile) {
+      const go = goTool();
+      if (!go) result.profileSkipped = "no Go toolchain on PATH for `go tool pprof`";
+      else for (const slot of slots.filter((s) => s.variant !== "plugin")) result.profiles.push(await profileCreate(b, slot, Math.max(...opts.sizes), opts.latencyMs, go));
     }
   } finally {
     for (const s of slots) await s.emu?.close();
     fs.rmSync(path.dirname(b.backend), { recursive: true, force: true });
   }
-  return results;
+  return result;
 }
 
 export const best = (m: Measured) => Math.min(...m.ms);
+/** The CPU split of the round with the least CPU time. */
+export const leastCpu = (m: Measured): CpuSplit | undefined =>
+  m.cpu.filter((c): c is CpuSplit => c !== undefined).sort((a, b) => a.total - b.total)[0];
