@@ -59,10 +59,37 @@ async function find(inputs: AccessTokenInputs): Promise<Found> {
   return { owner, token };
 }
 
+/**
+ * Tokens adopted in this run, by server and id, with the name of the resource that claimed them:
+ * two resources holding one token would rename it under each other, and removing one would
+ * revoke it under the other.
+ */
+const claimed = new Map<string, string>();
+
+/** A new run (configure): claims are per run. */
+export function forgetClaims(): void {
+  claimed.clear();
+}
+
+function claim(inputs: AccessTokenInputs, token: TokenListEntry): { property: string; reason: string } | undefined {
+  const key = `${inputs.server ?? ""}|${token.accessTokenId}`;
+  const holder = claimed.get(key);
+  if (holder === undefined || holder === inputs.name) {
+    claimed.set(key, inputs.name);
+    return undefined;
+  }
+  return {
+    property: "adopt",
+    reason: `adopt: access token ${token.accessTokenId} ("${token.tokenName}") is already adopted by the resource declared with name "${holder}"; a token can be managed by one resource only: remove adopt from one of them`,
+  };
+}
+
 /** The refusals at preview, before any write: one read of the owner's tokens (shared by the wave). */
 export async function adoptionFailures(inputs: AccessTokenInputs): Promise<CheckFailure[]> {
   const found = await find(inputs);
-  return found.problem ? [found.problem] : [];
+  if (found.problem) return [found.problem];
+  const twice = claim(inputs, found.token!);
+  return twice ? [twice] : [];
 }
 
 /** The adoption itself, in create: the token as it is, brought to the program with at most one PUT. */
@@ -70,6 +97,8 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   const found = await find(inputs);
   if (found.problem) throw new Error(found.problem.reason);
   const { owner, token } = found as Required<Pick<Found, "owner" | "token">>;
+  const twice = claim(inputs, token);
+  if (twice) throw new Error(twice.reason);
   const base: AccessTokenState = dropUndefined({
     ...inputs,
     __inputs: declaredOf(inputs),

@@ -2,7 +2,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "./client/errors";
 import type { TokenListEntry } from "./client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "./config";
-import { adopt, adoptionFailures } from "./adoption";
+import { adopt, adoptionFailures, forgetClaims } from "./adoption";
 import { CreateUnsettledError, createWithRecovery } from "./create";
 import { nowSeconds } from "./clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
@@ -13,8 +13,8 @@ import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
-import { client, hasServer, lateCommitMs, lister, serverMissing, setConfig, warn } from "./runtime";
-import { assertReplacementKeepsOwner, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
+import { client, hasServer, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
 function context(e: unknown, what: string): Error {
   if (CommvaultError.isInstance(e)) return e;
@@ -33,6 +33,7 @@ export const provider: dynamic.ResourceProvider = {
       if (v !== undefined) values[name] = v;
     }
     setConfig(values, parseServers(req.config.get(SERVERS_KEY)));
+    forgetClaims();
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
@@ -51,6 +52,9 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
+    // Settings that now name another CommServe under the same profile: refuse at preview unless
+    // the token there is this one (the URL was an alias).
+    if ((news.server ?? null) === (olds.server ?? null) && typeof news.server !== "object") await assertSameToken(olds, news.server, "planning");
     const owner = await ownerVerdict(() => client(olds.server), olds, news);
     if (owner === "same") await warnIfCallerMoved(olds, news);
     const plan = await planWithClock(olds, news, owner, nowSeconds());
@@ -62,7 +66,10 @@ export const provider: dynamic.ResourceProvider = {
   },
 
   async create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
-    if (inputs.adopt) return adopt(inputs, nowSeconds());
+    if (inputs.adopt) {
+      const adopted = await adopt(inputs, nowSeconds());
+      return { id: adopted.id, outs: { ...adopted.outs, serverUrl: serverUrl(inputs.server) } };
+    }
     const c = client(inputs.server);
     const owner = await resolveOwner(c, inputs);
     await assertMayCreateFor(c, owner);
@@ -93,12 +100,13 @@ export const provider: dynamic.ResourceProvider = {
     const listed = await lister(inputs.server)
       .tokens(owner.userId)
       .then((all) => all.find((t) => t.accessTokenId === created.accessTokenId), () => undefined);
-    return { id: resourceId(owner.userId, created.accessTokenId), outs: stateOf(inputs, owner, created, listed) };
+    return { id: resourceId(owner.userId, created.accessTokenId), outs: { ...stateOf(inputs, owner, created, listed), serverUrl: serverUrl(inputs.server) } };
   },
 
   async read(id: string, props: AccessTokenState): Promise<dynamic.ReadResult> {
     let tokens: TokenListEntry[];
     try {
+      await assertSameToken(props, props.server, "refreshing");
       tokens = await lister(props.server).tokens(props.userId);
     } catch (e) {
       // Only Commvault's own answer that the owner is gone drops the resource; a proxy's 404 or a
@@ -129,16 +137,18 @@ export const provider: dynamic.ResourceProvider = {
       return { outs: olds };
     }
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
-    const deps = { client: client(olds.server), lister: lister(olds.server), lateCommitMs: lateCommitMs(olds.server) };
+    // A renamed profile for the same CommServe is the new name's; another CommServe was a replacement.
+    await assertSameToken(olds, news.server, "updating");
+    const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server) };
     // A rotation makes a new token with every declared field: the old one only moves aside.
-    if (plan.rotate) return { outs: await rotate(deps, olds, news, now) };
+    if (plan.rotate) return { outs: { ...(await rotate(deps, olds, news, now)), serverUrl: serverUrl(news.server) } };
     let base = olds;
     if (plan.retire && olds.previous) {
       await revoke(deps.client, olds.previous.tokenId);
       base = { ...olds, previous: undefined };
     }
     // A change that Commvault does not store (the owner's name as the program spells it) needs no call.
-    if (Object.keys(plan.patch).length === 0) return { outs: updatedState(base, news) };
+    if (Object.keys(plan.patch).length === 0) return { outs: { ...updatedState(base, news), serverUrl: serverUrl(news.server) } };
     let answer;
     try {
       answer = await deps.client.modifyToken(olds.tokenId, plan.patch);
@@ -148,7 +158,7 @@ export const provider: dynamic.ResourceProvider = {
       }
       throw e;
     }
-    return { outs: updatedState(base, news, answer) };
+    return { outs: { ...updatedState(base, news, answer), serverUrl: serverUrl(news.server) } };
   },
 
   async delete(id: string, props: AccessTokenState): Promise<void> {
@@ -158,6 +168,7 @@ export const provider: dynamic.ResourceProvider = {
       // may still commit it: look for it as long as a create waits for a late commit.
       tokenId = await waitForPending(props);
     }
+    await assertSameToken(props, props.server, "deleting");
     // The token a rotation kept aside goes with the resource (a destroy, a replacement): nothing
     // that the resource made outlives it. Already gone counts as deleted.
     for (const t of [tokenId, props.previous?.tokenId]) {

@@ -56,6 +56,11 @@ export function serverMissing(name: string): string {
   return serverMissingMessage(name, Object.keys(servers));
 }
 
+/** The API base a CommServe's settings name now (normalised): what state records as `serverUrl`. */
+export function serverUrl(server?: string): string {
+  return resolved(server).settings.url;
+}
+
 /** The shared client of a CommServe. */
 export function client(server?: string): CommvaultClient {
   return resolved(server).client;

@@ -1,11 +1,13 @@
 import type { TokenListEntry } from "./client/schemas";
-import { refreshed } from "./mapping";
+import { epochText, refreshed } from "./mapping";
 import type { AccessTokenInputs } from "./model/inputs";
 import { ownerKeptMessage } from "./model/owner-rules";
+
+const ASIDE = /~g\d+$/;
 import { planChange, type OwnerVerdict, type Plan } from "./model/plan";
 import type { AccessTokenState } from "./model/state";
 import { me } from "./owner";
-import { callerName, client, lateCommitMs, lister, warn } from "./runtime";
+import { callerName, client, lateCommitMs, lister, serverUrl, warn } from "./runtime";
 
 /** Helpers of the lifecycle methods, each for the CommServe a resource lives on (`server`). */
 
@@ -36,10 +38,51 @@ export async function warnIfCallerMoved(olds: AccessTokenState, news: AccessToke
  * replace one that may be in use (one list per owner per wave, and only in that case).
  */
 export async function planWithClock(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict, now: number): Promise<Plan> {
-  const plan = planChange(olds, news, owner, now);
+  const moved = serverMoved(olds, news);
+  const plan = planChange(olds, news, owner, now, moved);
   if (plan.health?.kind !== "recreate" || olds.tokenId === undefined) return plan;
   const live = (await lister(olds.server).tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
-  return live ? planChange(refreshed(olds, live), news, owner, now) : plan;
+  return live ? planChange(refreshed(olds, live), news, owner, now, moved) : plan;
+}
+
+/**
+ * Whether the program moves the token to another CommServe: judged by the URL its settings name,
+ * so that renaming a profile that names the same server is no replacement. State written before
+ * the URL was recorded compares profile names. Undefined when the new profile cannot be resolved.
+ */
+export function serverMoved(olds: AccessTokenState, news: AccessTokenInputs): boolean | undefined {
+  if (olds.serverUrl === undefined || typeof news.server === "object") return undefined;
+  // The same profile name is never a move: settings that now name another URL are checked before
+  // any write (assertSameToken), not followed.
+  if ((news.server ?? null) === (olds.server ?? null)) return false;
+  try {
+    return serverUrl(news.server) !== olds.serverUrl;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Before a write (or a refresh) on a token whose settings now name another URL than the one it was
+ * made on: the same id there may be someone else's token. Proceed only when the token there is
+ * this one (same id and creation time: the URL was an alias); else refuse, saying what to do.
+ */
+export async function assertSameToken(props: AccessTokenState, server: string | undefined, what: string): Promise<void> {
+  if (props.serverUrl === undefined || props.tokenId === undefined) return;
+  const now = serverUrl(server);
+  if (now === props.serverUrl) return;
+  const there = (await lister(server).tokens(props.userId)).find((t) => t.accessTokenId === props.tokenId);
+  // The same token: the same creation time, or (when state never learnt it) the same name.
+  // The same token: the same name (or its rotation's aside name), and the same creation time when
+  // state knows it. A hand rename on top of a changed URL is refused too: better to ask than guess.
+  const named = there !== undefined && (sameName(there.tokenName, props.name) || ASIDE.test(there.tokenName));
+  if (there && named && (props.createdAt === undefined || epochText(there.createdTime) === props.createdAt)) return;
+  const setting = server === undefined ? "commvault:url" : `the profile commvault:servers.${server}`;
+  throw new Error(
+    `${what} access token "${props.name}" (id ${props.tokenId}): it was made on ${props.serverUrl}, but ${setting} now names ${now}, ` +
+      `where token ${props.tokenId} is ${there ? `another token ("${there.tokenName}", created ${epochText(there.createdTime) ?? "at an unknown time"})` : "not found"}. ` +
+      `Nothing was written. Point the setting back to ${props.serverUrl}; or, to leave that server, remove the resource from state (\`pulumi state delete <urn>\`) and revoke the token there by hand.`,
+  );
 }
 
 /** The token an unsettled create made under the name, looked for with bounded waiting. */

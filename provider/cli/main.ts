@@ -6,7 +6,7 @@ import { CommvaultClient } from "../client/client";
 import { ConfigError, SETTINGS, resolveSettings } from "../config";
 import { readServer } from "../model/adopt";
 import { discover, stderrProgress } from "./discover";
-import { ASIDE, renderProgram } from "./program";
+import { isAside, renderProgram } from "./program";
 
 const USAGE = `Usage: pulumi-commvault-tokens discover [--users <names or ids> | --all-users | --mine] [--server <profile>] [--out <file>] [--force]
 
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
   const program = renderProgram(found, new Date());
   if (out === "-") return void process.stdout.write(program);
   fs.writeFileSync(out, program);
-  const count = found.users.reduce((n, u) => n + u.tokens.filter((t) => !ASIDE.test(t.name)).length, 0);
+  const count = found.users.reduce((n, u) => n + u.tokens.filter((t) => !isAside(t.name, u.tokens)).length, 0);
   process.stderr.write(nextSteps(out, count, found.users.length, values.server));
 }
 

@@ -15,6 +15,16 @@ export interface Discovered {
 /** A token kept aside by a rotation (`<name>~g<n>`): its resource already holds it as `previous`. */
 export const ASIDE = /~g\d+$/;
 
+/**
+ * Whether a listed token is a rotation's aside token: named `<name>~g<n>` while its owner also
+ * has the token `<name>` (a hand-made `x~g1` with no `x` is an ordinary token, to adopt).
+ */
+export function isAside(name: string, siblings: readonly { name: string }[]): boolean {
+  if (!ASIDE.test(name)) return false;
+  const base = name.replace(ASIDE, "").toLowerCase();
+  return siblings.some((t) => t.name.toLowerCase() === base);
+}
+
 const slug = (text: string) =>
   text
     .toLowerCase()
@@ -68,9 +78,9 @@ export function renderProgram(d: Discovered, now: Date): string {
   ];
   const exported: [string, string][] = [];
   for (const user of d.users) {
-    const kept = user.tokens.filter((t) => !ASIDE.test(t.name));
+    const kept = user.tokens.filter((t) => !isAside(t.name, user.tokens));
     out.push(`// ${user.userName} (user id ${user.userId}): ${kept.length === 0 ? "no access tokens" : `${kept.length} access token${kept.length === 1 ? "" : "s"}`}`);
-    for (const t of user.tokens.filter((x) => ASIDE.test(x.name))) {
+    for (const t of user.tokens.filter((x) => isAside(x.name, user.tokens))) {
       out.push(`// Left out: "${t.name}" (id ${t.tokenId}), kept aside by a rotation of a token that Pulumi already manages`);
     }
     for (const t of kept) {

@@ -42,7 +42,7 @@ export type OwnerVerdict = "same" | "changed" | "unknown";
  * Pure: from the state, the new (checked) inputs, the owner verdict and the clock to what must
  * happen. Without `now`, nothing is judged by time (the health of the token, rotation, retirement).
  */
-export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same", now?: number): Plan {
+export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same", now?: number, serverMoved?: boolean): Plan {
   const replaces: (keyof AccessTokenInputs | "accessToken")[] = [];
   const changed: (keyof AccessTokenInputs)[] = [];
   const patch: ModifyPatch = {};
@@ -50,7 +50,10 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
 
   // Owner: Commvault cannot move a token to another user, nor to another CommServe.
   if (owner !== "same") replaces.push(news.userId !== undefined ? "userId" : "userName");
-  if (unknown(news.server) || (news.server ?? null) !== (olds.server ?? null)) replaces.push("server");
+  // Another CommServe is a replacement; another profile name for the same one (same URL) is not.
+  const renamedProfile = (news.server ?? null) !== (olds.server ?? null);
+  if (unknown(news.server) || (serverMoved ?? renamedProfile)) replaces.push("server");
+  else if (renamedProfile) changed.push("server");
   // A token whose create answer (and so its secret) was lost: only a new token has a secret.
   if (olds.pendingRecreate) replaces.push("accessToken");
   // The same owner under a name the program changed (a rename on the server): recorded, no call.

@@ -31,6 +31,8 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
   pendingRecreate?: string;
   /** When that create sent its last POST (machine time, epoch ms): a late commit is looked for until this plus the wait a create allows. */
   pendingSince?: number;
+  /** The API base the token lives on, as its settings named it when state was last written (not a credential). */
+  serverUrl?: string;
   /** When the current token was issued by a rotation. */
   rotatedAt?: string;
   /** The token a rotation kept aside for its consumers, until `retireAfter`; never its secret. */

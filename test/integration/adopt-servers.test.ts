@@ -1,6 +1,6 @@
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
-import { CheckFailed, configure, provider, up } from "../helpers/lifecycle";
+import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
 import { RawApi } from "../helpers/raw-api";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
@@ -70,6 +70,14 @@ describe("existing tokens and several CommServes", () => {
       expect((await h.api.call("GET", "/v2/WhoAmI", { token: t.accessToken })).status).toBe(200);
     });
 
+    test("two resources adopting one token: the second is refused at preview, before any write", async () => {
+      const t = await byHand({ tokenName: "shared" });
+      h.running.emulator.log.length = 0;
+      await up({ name: "shared", adopt: { byName: true } });
+      await expect(up({ name: "shared-2", adopt: { tokenId: t.accessTokenId } })).rejects.toThrow(/access token \d+ \("shared"\) is already adopted by the resource declared with name "shared"; a token can be managed by one resource only/);
+      expect(writes()).toEqual([]);
+    });
+
     test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
       const t = await byHand({ tokenName: "once" });
       const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId } });
@@ -106,6 +114,28 @@ describe("existing tokens and several CommServes", () => {
       expect(prod.outs.server).toBeUndefined();
       expect(dr.emulator.store.data.tokens[0]!.allowedIPs).toEqual(["10.9.0.0/16"]);
       expect((await drApi.call("GET", "/v2/WhoAmI", { token: prod.outs.accessToken })).status).toBe(401);
+    });
+
+    test("a profile renamed in config (same URL) is no replacement; a profile pointed at another server writes nothing there", async () => {
+      dr.emulator.reset();
+      await withDr();
+      const d0 = await up({ name: "kept", server: "dr" });
+      // The same CommServe under another profile name: recorded, no call.
+      await configure({ ...settings(), "commvault:servers": JSON.stringify({ "dr-site": { url: dr.url, username: ADMIN.username, password: ADMIN.password } }) });
+      dr.emulator.log.length = 0;
+      const d1 = await up({ name: "kept", server: "dr-site" }, d0);
+      expect(d1.action).toBe("update");
+      expect(d1.outs).toMatchObject({ server: "dr-site", tokenId: d0.outs.tokenId });
+      expect(writes(dr)).toEqual([]);
+      // The profile now names the default server, where the same id is another token.
+      const other = await h.api.create(h.admin, { tokenName: "someone-else" });
+      expect(other.body.tokenInfo.accessTokenId).toBe(d0.outs.tokenId);
+      await configure({ ...settings(), "commvault:servers": JSON.stringify({ "dr-site": { url: h.running.url, username: ADMIN.username, password: ADMIN.password } }) });
+      h.running.emulator.log.length = 0;
+      await expect(up({ name: "kept", server: "dr-site", ipAllowlist: ["10.9.0.0/16"] }, d1)).rejects.toThrow(/planning access token "kept" \(id \d+\): it was made on .*, but the profile commvault:servers.dr-site now names .*where token \d+ is another token \("someone-else"/);
+      await expect(refresh(d1)).rejects.toThrow(/refreshing access token "kept"/);
+      await expect(provider.delete!(d1.id, d1.outs)).rejects.toThrow(/Nothing was written. Point the setting back/);
+      expect(writes()).toEqual([]);
     });
 
     test("moving a token to another server replaces it there; a server with no profile is refused by check with the commands that set it", async () => {

@@ -143,3 +143,12 @@ describe("discover: whose tokens it lists", () => {
     expect(listed).toEqual([1]);
   });
 });
+
+describe("discover leaves out only real aside tokens", () => {
+  test("x~g1 is an aside token only while its owner also has x", () => {
+    const { isAside } = require("../../provider/cli/program") as typeof import("../../provider/cli/program");
+    expect(isAside("x~g1", [{ name: "x~g1" }, { name: "X" }])).toBe(true);
+    expect(isAside("x~g1", [{ name: "x~g1" }])).toBe(false);
+    expect(isAside("x", [{ name: "x" }, { name: "x~g1" }])).toBe(false);
+  });
+});
