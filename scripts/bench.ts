@@ -29,7 +29,7 @@ const sizes = (process.env.BENCH_SIZES ?? (quick ? "20" : "100,500")).split(",")
 const rounds = num("BENCH_ROUNDS", 2, 1);
 const latencyMs = num("BENCH_LATENCY_MS", 25, 25);
 const soakTokens = num("BENCH_SOAK_TOKENS", 100, 10);
-const variants = (process.env.BENCH_VARIANTS ?? "floor,ours,plugin").split(",") as Variant[];
+const variants = (process.env.BENCH_VARIANTS ?? "floor,shaped,ours,plugin").split(",") as Variant[];
 const parts = { engine: !argv.includes("--no-engine"), soak: !argv.includes("--no-soak"), profile: !argv.includes("--no-profile") && !quick };
 const full = !quick && parts.engine && parts.soak && parts.profile && !process.env.BENCH_SIZES && !process.env.BENCH_VARIANTS;
 

@@ -14,7 +14,7 @@ import type { CpuSplit } from "./cpu";
  * answers every request after `latencyMs`, and each time is the minimum over the rounds.
  */
 
-export type Variant = "floor" | "ours" | "plugin";
+export type Variant = "floor" | "shaped" | "ours" | "plugin";
 export const OPS = ["create", "preview", "refresh", "update", "destroy"] as const;
 export type Op = (typeof OPS)[number];
 
@@ -28,6 +28,7 @@ export const OP_LABEL: Record<Op, string> = {
 
 const TYPE: Record<Variant, string> = {
   floor: "pulumi-nodejs:dynamic/bench:Noop",
+  shaped: "pulumi-nodejs:dynamic/bench:Shaped",
   ours: "pulumi-nodejs:dynamic/commvault:AccessToken",
   plugin: "commvault:index:AccessToken",
 };
@@ -36,6 +37,7 @@ const TYPE: Record<Variant, string> = {
 export function program(variant: Variant): string {
   const make = {
     floor: 'const { Noop } = require("bench-noop");\nconst make = (n, a) => new Noop(n, a);',
+    shaped: 'const { Shaped } = require("bench-noop");\nconst make = (n, a) => new Shaped(n, a);',
     ours: 'const { AccessToken } = require("pulumi-commvault-tokens");\nconst make = (n, a) => new AccessToken(n, a);',
     plugin: 'const make = (n, a) => new pulumi.CustomResource("commvault:index:AccessToken", n, a);',
   }[variant];
@@ -238,7 +240,8 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
   for (const variant of opts.variants) {
     const project = `bench-${variant}`;
     const dir = b.cli.program({ "Pulumi.yaml": `name: ${project}\nruntime: nodejs\ndescription: benchmark (${variant})\n`, "index.js": program(variant) });
-    slots.push({ variant, dir, project, emu: variant === "floor" ? undefined : await startEmulator({ control: true }) });
+    const calls = variant === "ours" || variant === "plugin";
+    slots.push({ variant, dir, project, emu: calls ? await startEmulator({ control: true }) : undefined });
   }
   const result: EngineResult = { sizes: [], profiles: [] };
   try {

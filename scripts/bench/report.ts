@@ -39,6 +39,7 @@ const lists = (c: Record<string, number>) => c["GET /v4/accesstoken"] ?? 0;
 const cpuOf = (m: Measured) => leastCpu(m);
 
 function engineTables(size: SizeResult, variants: Variant[], lines: string[]): void {
+  variants = (["floor", "shaped", "ours", "plugin"] as Variant[]).filter((x) => variants.includes(x));
   const has = (v: Variant) => variants.includes(v);
   const v = size.byVariant;
   const targetCol = size.n >= 500;
@@ -47,27 +48,28 @@ function engineTables(size: SizeResult, variants: Variant[], lines: string[]): v
     `Wall time, the shortest of ${size.rounds} round(s); load average ${size.load[0].toFixed(1)} before this size, ${size.load[1].toFixed(1)} after.`,
     "",
   );
-  const head = ["Operation", "floor", "ours", "ours / floor", ...(targetCol ? ["target"] : []), ...(has("plugin") ? ["plugin", "plugin / floor"] : [])];
+  const head = ["Operation", "floor", ...(has("shaped") ? ["shaped"] : []), "ours", "ours / floor", ...(targetCol ? ["target"] : []), ...(has("shaped") ? ["ours / shaped"] : []), ...(has("plugin") ? ["plugin", "plugin / floor"] : [])];
   lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
   for (const op of OPS) {
     const f = best(v.floor[op]);
     const o = best(v.ours[op]);
     const ratio = o / f;
-    const row = [OP_LABEL[op], s(f), s(o), targetCol ? `**${r2(ratio)}**` : r2(ratio)];
+    const row = [OP_LABEL[op], s(f), ...(has("shaped") ? [s(best(v.shaped[op]))] : []), s(o), targetCol ? `**${r2(ratio)}**` : r2(ratio)];
     if (targetCol) row.push(`≤ ${TARGET[op]}${ratio <= TARGET[op] ? " (met)" : " (**not met**)"}`);
+    if (has("shaped")) row.push(r2(o / best(v.shaped[op])));
     if (has("plugin")) row.push(s(best(v.plugin[op])), r2(best(v.plugin[op]) / f));
     lines.push(`| ${row.join(" | ")} |`);
   }
   lines.push("");
-  const cpuHead = ["Operation", "floor", "ours", "ours / floor", ...(has("plugin") ? ["plugin", "plugin / floor"] : [])];
+  const cpuHead = ["Operation", ...variants, "ours / floor", ...(has("shaped") ? ["ours / shaped"] : []), ...(has("plugin") ? ["plugin / floor"] : [])];
   if (cpuOf(v.floor.create)) {
     lines.push("CPU time of all the run's processes (the least of the rounds): what the run cost the machine, whatever else ran.", "");
     lines.push(`| ${cpuHead.join(" | ")} |`, `|${cpuHead.map(() => "---").join("|")}|`);
     for (const op of OPS) {
-      const f = cpuOf(v.floor[op])!.total;
-      const o = cpuOf(v.ours[op])!.total;
-      const row = [OP_LABEL[op], s(f), s(o), r2(o / f)];
-      if (has("plugin")) row.push(s(cpuOf(v.plugin[op])!.total), r2(cpuOf(v.plugin[op])!.total / f));
+      const t = (x: Variant) => cpuOf(v[x][op])?.total ?? NaN;
+      const row = [OP_LABEL[op], ...variants.map((x) => s(t(x))), r2(t("ours") / t("floor"))];
+      if (has("shaped")) row.push(r2(t("ours") / t("shaped")));
+      if (has("plugin")) row.push(r2(t("plugin") / t("floor")));
       lines.push(`| ${row.join(" | ")} |`);
     }
     lines.push("");
@@ -104,12 +106,13 @@ export function report(input: ReportInput): string {
   if (engine) {
     const largest = engine.sizes.at(-1)!;
     const misses = OPS.filter((op) => best(largest.byVariant.ours[op]) / best(largest.byVariant.floor[op]) > TARGET[op]);
-    const variants = Object.keys(largest.byVariant) as Variant[];
+    const variants = (["floor", "shaped", "ours", "plugin"] as Variant[]).filter((x) => x in largest.byVariant);
     L.push("## The engine: ours against the floor (issue 11, issue 15 item 6)", "");
     L.push(
       `Each operation runs through the plain \`pulumi\` CLI on a local file backend (passphrase secrets), at the engine's default parallelism, against the emulator answering every request ${settings.latencyMs} ms late.`,
       "The program declares N tokens of two owners (`svc-backup`, `svc-reporting`), each from an installed package:",
       "**floor** is a no-op dynamic resource (scripts/bench/floor: its provider answers at once, with no check and no diff);",
+      "**shaped** is the floor returning state shaped like ours (scripts/bench/floor/shaped.js: the same checked inputs, the same outputs with values of the same size, two of them secret), so that ours / shaped is what the API calls and the provider's logic add, and shaped / floor what a resource of this shape costs the engine;",
       "**ours** is `AccessToken` from the packed package;",
       "**plugin** is `commvault:index:AccessToken` through the `pulumi-resource-commvault` plugin installed with `pulumi plugin install`, declared as a `pulumi.CustomResource` in the same Node.js program.",
       `Runs alternate: each operation runs for every variant before the next operation, in an order that rotates each round (${settings.rounds} rounds); a time is the shortest of the rounds.`,
@@ -171,12 +174,23 @@ export function report(input: ReportInput): string {
       );
       if (p.floor && p.ours) {
         L.push(
-          `The engine writes the whole state file after each step (twice per created or deleted resource), so its cost grows with N² × bytes per resource. Ours has ${st.ours?.entry ?? "?"} bytes per resource against the floor's ${st.floor?.entry ?? "?"} (${r2((st.ours?.entry ?? 0) / (st.floor?.entry ?? 1))}×), and the engine spent ${r2(p.ours.snapshotS / Math.max(0.01, p.floor.snapshotS))}× the floor's time saving state: that, not the provider, is most of what create and destroy cost beyond the floor at this size.`,
+          `The engine writes the whole state file after each step (twice per created or deleted resource), so that cost grows with N² × what one resource's state holds: its bytes (ours ${st.ours?.entry ?? "?"}, the floor ${st.floor?.entry ?? "?"}), and its properties and secrets, which the engine sorts, encodes and encrypts one by one at each save. Saving state took ${r2(p.ours.snapshotS / Math.max(0.01, p.floor.snapshotS))}× the floor's time for ours${p.shaped ? ` and ${r2(p.shaped.snapshotS / Math.max(0.01, p.floor.snapshotS))}× for shaped` : ""}.`,
           "",
         );
       }
     } else if (engine.profileSkipped) {
       L.push(`(No engine profile: ${engine.profileSkipped}.)`, "");
+    }
+    const lv = largest.byVariant;
+    if (lv.shaped) {
+      const cpu = (x: Variant, op: Op) => cpuOf(lv[x][op])?.total ?? best(lv[x][op]);
+      const share = (op: Op) => (cpu("shaped", op) - cpu("floor", op)) / Math.max(1, cpu("ours", op) - cpu("floor", op));
+      L.push(
+        "What the shape of the state costs by itself, from the shaped variant (CPU time, so that other load counts for little): " +
+          OPS.map((op) => `${op}: shaped ${r2(cpu("shaped", op) / cpu("floor", op))}× the floor, ours ${r2(cpu("ours", op) / cpu("shaped", op))}× shaped, so the shape is ${Math.round(100 * Math.max(0, Math.min(1, share(op))))} % of ours' cost beyond the floor`).join("; ") +
+          ".",
+        "",
+      );
     }
   }
 

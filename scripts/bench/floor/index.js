@@ -1,7 +1,9 @@
 "use strict";
-// A dynamic resource whose provider makes no call at all: what the engine costs by itself.
-// The provider is `module.exports` of this installed package (as pulumi-commvault-tokens does),
-// so the state holds a tiny require(...) rather than a copy of its code.
+// Dynamic resources whose providers make no call at all: what the engine costs by itself. Each
+// provider is `module.exports` of this installed package (as pulumi-commvault-tokens does), so the
+// state holds a tiny require(...) rather than a copy of its code.
+//   Noop:   the floor; the inputs as given, echoed as outputs.
+//   Shaped: the floor's provider returning state shaped like an AccessToken's (shaped.js).
 const pulumi = require("@pulumi/pulumi");
 
 class Noop extends pulumi.dynamic.Resource {
@@ -10,4 +12,10 @@ class Noop extends pulumi.dynamic.Resource {
   }
 }
 
-module.exports = { Noop };
+class Shaped extends pulumi.dynamic.Resource {
+  constructor(name, args, opts) {
+    super(require("bench-noop/shaped"), name, { ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accessToken", "refreshToken"] }), "bench", "Shaped");
+  }
+}
+
+module.exports = { Noop, Shaped };
