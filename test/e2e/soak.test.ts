@@ -16,7 +16,8 @@ const N = 20;
 const FAULTS: FaultRule[] = [
   { kind: "reset", count: 1 },
   { kind: "status", status: 429, retryAfter: 1, method: "GET", count: 1 },
-  { kind: "status", status: 502, method: "POST", path: "/v4/accesstoken", count: 1 },
+  // On the login, so that the provider's budget of POSTs per create is left to the random faults.
+  { kind: "status", status: 502, method: "POST", path: "/login", count: 1 },
   { kind: "status", status: 503, method: "PUT", count: 1 },
   { kind: "status", status: 504, method: "DELETE", count: 1 },
   { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 2 },
