@@ -5,7 +5,7 @@ import type { TokenLister } from "./lister";
 import { formatEpoch } from "./model/time";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
-const MAX_POSTS = 3;
+const MAX_POSTS = 6;
 
 export interface CreateDeps {
   client: CommvaultClient;

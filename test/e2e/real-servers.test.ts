@@ -115,7 +115,7 @@ describe("end to end: a production CommServe's ways, under the plain CLI", () =>
     ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
 
     // Every answer too late: the up fails honestly, and the next up converges with no hand work.
-    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 1_800, method: "POST", path: "/v4/accesstoken", count: 3 });
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 1_800, method: "POST", path: "/v4/accesstoken", count: 6 });
     spec.later = { name: "later" };
     write();
     const failed = await pulumi("up", "--yes", "--skip-preview");

@@ -196,7 +196,7 @@ describe("provider lifecycle against the emulator", () => {
     await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken", count: 50 });
     const err = (await up({ name: "lost-always", userName: "svc-reporting" }).catch((e: unknown) => e)) as Error & { id: string; properties: Record<string, unknown> };
     // It says only what it saw, and keeps the resource in state as pending (a partial failure).
-    expect(err.message).toMatch(/answer was lost 3 time\(s\).*no token of this name was listed at .*the next `pulumi up` settles it/);
+    expect(err.message).toMatch(/answer was lost 6 time\(s\).*no token of this name was listed at .*the next `pulumi up` settles it/);
     expect(err.id).toBe("22:pending");
     expect(err.properties).toMatchObject({ name: "lost-always", userId: 22, pendingRecreate: err.message });
     expect(err.properties.tokenId).toBeUndefined();

@@ -76,10 +76,10 @@ describe("provider lifecycle against servers as they really are", () => {
 
     test("when every answer is too late, it says only what it saw, keeps the resource pending, and the next up converges", async () => {
       await configure(settings({ "commvault:timeoutSeconds": "1" }));
-      await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 1_800, method: "POST", path: "/v4/accesstoken", count: 3 });
+      await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 1_800, method: "POST", path: "/v4/accesstoken", count: 6 });
       const inputs = (await provider.check!({}, { name: "never-in-time", userName: "svc-backup" })).inputs;
       const err = (await provider.create(inputs).catch((e: unknown) => e)) as Error & { id: string; properties: Record<string, unknown> };
-      expect(err.message).toMatch(/answer was lost 3 time\(s\)/);
+      expect(err.message).toMatch(/answer was lost 6 time\(s\)/);
       expect(err.message).not.toMatch(/no token was left behind/);
       expect(err.properties).toMatchObject({ name: "never-in-time", userId: SVC_BACKUP, pendingRecreate: expect.any(String) });
       // Whatever the server holds now, the next `up` (a replacement of the pending resource) ends
