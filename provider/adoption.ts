@@ -8,6 +8,7 @@ import type { AccessTokenState } from "./model/state";
 import { resolveOwner, type Owner } from "./owner";
 import { rotate } from "./rotate";
 import { client, lateCommitMs, lister } from "./runtime";
+import { sameName } from "./model/names";
 
 /**
  * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the
@@ -16,7 +17,6 @@ import { client, lateCommitMs, lister } from "./runtime";
  * a new token at once (the adopted one kept aside for the overlap, then retired).
  */
 
-const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const LABEL: Record<Scope, string> = { All: "All", Custom: "Custom", Hyperscale: "Hyperscale", MicrosoftSCIM: "Microsoft SCIM", OneTouchRecovery: "1-Touch recovery" };
 
 interface Found {

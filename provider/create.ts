@@ -3,6 +3,7 @@ import { CommvaultError, CreateAnswerLostError } from "./client/errors";
 import type { CreatedToken, TokenListEntry } from "./client/schemas";
 import type { TokenLister } from "./lister";
 import { formatEpoch } from "./model/time";
+import { sameName } from "./model/names";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
 const MAX_POSTS = 6;
@@ -34,7 +35,6 @@ export class CreateUnsettledError extends Error {
   }
 }
 
-const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** What went wrong, in a few words: the client's full message ends with advice that does not apply here. */
 const causeOf = (e: unknown) =>

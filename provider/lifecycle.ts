@@ -15,6 +15,7 @@ import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
 import { client, hasServer, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
+import { sameName } from "./model/names";
 
 function context(e: unknown, what: string): Error {
   if (CommvaultError.isInstance(e)) return e;
@@ -23,7 +24,6 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
-const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {

@@ -9,6 +9,7 @@ import { DAY, dayFloor } from "./model/lifetime";
 import { DEFAULT_OVERLAP_DAYS, asideName } from "./model/rotation";
 import type { AccessTokenState } from "./model/state";
 import { formatEpoch } from "./model/time";
+import { sameName } from "./model/names";
 
 export interface RotateDeps {
   client: CommvaultClient;
@@ -16,7 +17,6 @@ export interface RotateDeps {
   lateCommitMs: number;
 }
 
-const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Revokes a token; one already gone counts as revoked. */
 export async function revoke(c: CommvaultClient, tokenId: number): Promise<void> {

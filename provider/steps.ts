@@ -8,10 +8,10 @@ import { planChange, type OwnerVerdict, type Plan } from "./model/plan";
 import type { AccessTokenState } from "./model/state";
 import { me } from "./owner";
 import { callerName, client, lateCommitMs, lister, serverUrl, warn } from "./runtime";
+import { sameName } from "./model/names";
 
 /** Helpers of the lifecycle methods, each for the CommServe a resource lives on (`server`). */
 
-const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The listed token that state points at: by id, or by name while a create is unsettled. */
 export function locate(tokens: TokenListEntry[], props: AccessTokenState): TokenListEntry | undefined {

@@ -4,6 +4,7 @@ import { TOKEN_TYPE, isFixedScope, scopeChangeAllowed } from "./scope";
 import type { AccessTokenState } from "./state";
 import { parseRfc3339 } from "./time";
 import { isUnknown } from "./unknown";
+import { sameName } from "./names";
 
 /** The body of one PUT /V4/AccessToken/<id>: only what changed. */
 export interface ModifyPatch {
@@ -33,7 +34,6 @@ export type Plan =
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
   (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
 
-const sameName = (a: string | undefined, b: string | undefined) => (a ?? "").toLowerCase() === (b ?? "").toLowerCase();
 
 /** Whether the program's owner is the state's: decided outside (it may need a user look-up). */
 export type OwnerVerdict = "same" | "changed" | "unknown";
