@@ -48,15 +48,19 @@ export class Faults {
     this.rules = [];
   }
 
-  /** The first live rule of `kind` for this request; consumes one of its `count`. */
-  take(kind: FaultRule["kind"], method: string, path: string): FaultRule | undefined {
+  /**
+   * The first rule of `kind` that matches this request and hits its `rate`; consumes one of its
+   * `count`. Each matching rule rolls its own rate, so two rules at 10 % fail about 19 %.
+   */
+  take(kind: FaultRule["kind"], method: string, path: string, random: () => number = Math.random): FaultRule | undefined {
     const rule = this.rules.find(
       (r) =>
         r.kind === kind &&
         (!r.method || r.method.toUpperCase() === method) &&
-        (!r.path || path.includes(r.path.toLowerCase())),
+        (!r.path || path.includes(r.path.toLowerCase())) &&
+        random() < (r.rate ?? 1),
     );
-    if (!rule || Math.random() >= (rule.rate ?? 1)) return undefined;
+    if (!rule) return undefined;
     if (rule.count !== undefined && --rule.count <= 0) this.rules = this.rules.filter((r) => r !== rule);
     return rule;
   }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator } from "../../emulator";
+import { Faults } from "../../emulator/faults";
 import { RawApi } from "../helpers/raw-api";
 import { ADMIN, ALICE, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 
@@ -158,5 +159,29 @@ describe("emulator: --data persistence", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cv-emu-")), "x.json");
     fs.writeFileSync(file, JSON.stringify({ hello: 1 }));
     await expect(startEmulator({ dataFile: file })).rejects.toThrow(/x\.json is not an emulator store/);
+  });
+});
+
+describe("fault rules of one kind each roll their own rate", () => {
+  test("a rule whose rate misses does not hide the next matching rule", () => {
+    const f = new Faults();
+    f.add({ kind: "status", status: 502, rate: 0.5, method: "POST" });
+    f.add({ kind: "status", status: 503, rate: 0.5 });
+    const rolls = [0.7, 0.2];
+    expect(f.take("status", "POST", "/v4/accesstoken", () => rolls.shift()!)?.status).toBe(503);
+    expect(f.take("status", "POST", "/v4/accesstoken", () => 0.9)).toBeUndefined();
+    expect(f.take("status", "GET", "/v4/accesstoken", () => 0.1)?.status).toBe(503);
+  });
+
+  test("over many requests two rules at 10 % fail about 19 %", () => {
+    const f = new Faults();
+    f.add({ kind: "status", status: 502, rate: 0.1 });
+    f.add({ kind: "status", status: 504, rate: 0.1 });
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const hits = Array.from({ length: 20_000 }, () => f.take("status", "GET", "/x", random)).filter(Boolean);
+    expect(hits.length / 20_000).toBeGreaterThan(0.17);
+    expect(hits.length / 20_000).toBeLessThan(0.21);
+    expect(hits.some((r) => r!.status === 504)).toBe(true);
   });
 });
