@@ -42,6 +42,42 @@ const causeOf = (e: unknown) =>
     ? `the answer was lost after token ${e.accessTokenId} was made`
     : CommvaultError.isInstance(e) ? [e.networkCode, e.status !== undefined ? `HTTP ${e.status}` : undefined, e.errorMessage].filter(Boolean).join(", ") || e.kind : messageOf(e);
 
+interface Owner {
+  userId: number;
+  userName?: string;
+}
+
+function nameTaken(clash: TokenListEntry, owner: Owner): Error {
+  return new Error(
+    `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); ` +
+      `names are unique per user. Give this resource another name, or delete that token in Command Center first.`,
+  );
+}
+
+/**
+ * The name check before a create: a token of the same name would make the create fail, so say so
+ * plainly, before any POST; and the name was free, so a token found under it after a lost answer
+ * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
+ * by a fresh list, since a token deleted a moment ago may still show there.
+ */
+export async function assertNameFree(lister: TokenLister, owner: Owner, name: string): Promise<void> {
+  const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
+  const clash = clashIn(await lister.recent(owner.userId)) && clashIn(await lister.tokens(owner.userId));
+  if (clash) throw nameTaken(clash, owner);
+}
+
+/**
+ * A create the server refused as invalid, while the name check passed on a recent list: when a
+ * token of that name is there now (made by hand since), the refusal is said as the check would.
+ */
+export async function nameTakenSince(e: unknown, lister: TokenLister, owner: Owner, name: string): Promise<never> {
+  if (CommvaultError.isInstance(e) && e.kind === "validation") {
+    const clash = await lister.tokens(owner.userId).then((all) => all.find((t) => sameName(t.tokenName, name)), () => undefined);
+    if (clash) throw nameTaken(clash, owner);
+  }
+  throw e;
+}
+
 /**
  * Creates the token, never leaving one behind untracked. The name was checked free before, so a
  * token that appears under it after a lost answer is ours: it is revoked (its secret is gone) and

@@ -3,7 +3,7 @@ import { CommvaultError } from "./client/errors";
 import type { TokenListEntry } from "./client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "./config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
-import { CreateUnsettledError, createWithRecovery } from "./create";
+import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "./clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
 import { COMPUTED } from "./model/resolve-time";
@@ -15,7 +15,6 @@ import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
 import { client, hasServer, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
-import { sameName } from "./model/names";
 
 function context(e: unknown, what: string): Error {
   if (CommvaultError.isInstance(e)) return e;
@@ -73,19 +72,17 @@ export const provider: dynamic.ResourceProvider = {
     const c = client(inputs.server);
     const owner = await resolveOwner(c, inputs);
     await assertMayCreateFor(c, owner);
-    // A token of the same name would make the create fail; say so plainly, and remember that the
-    // name was free, so that a token found under it after a lost answer is certainly ours.
-    const clash = (await lister(inputs.server).tokens(owner.userId)).find((t) => sameName(t.tokenName, inputs.name));
-    if (clash) {
-      throw new Error(
-        `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); ` +
-          `names are unique per user. Give this resource another name, or delete that token in Command Center first.`,
-      );
-    }
+    const tokens = lister(inputs.server);
+    // Its look-up after the POST shares one list with the other creates of this owner under way.
+    const ticket = tokens.creating(owner.userId);
     let created;
     try {
-      created = await createWithRecovery({ client: c, lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId);
+      await assertNameFree(tokens, owner, inputs.name);
+      created = await createWithRecovery({ client: c, lister: tokens, lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId).catch((e: unknown) =>
+        nameTakenSince(e, tokens, owner, inputs.name),
+      );
     } catch (e) {
+      ticket.end();
       if (!(e instanceof CreateUnsettledError)) throw e;
       // Kept in state (a partial failure), so that the next `up` replaces it: nothing is orphaned.
       const pending = dropUndefined({ ...inputs, __inputs: declaredOf(inputs), userId: owner.userId, userName: owner.userName, tokenId: e.tokenId, pendingRecreate: e.message, pendingSince: e.lastPostAt });
@@ -95,11 +92,10 @@ export const provider: dynamic.ResourceProvider = {
         reasons: [e.message],
       });
     }
-    // createdAt is the server's: from the same per-owner list the wave shares. The token exists
-    // now, so nothing may throw from here on, or state would lose it with its secret.
-    const listed = await lister(inputs.server)
-      .tokens(owner.userId)
-      .then((all) => all.find((t) => t.accessTokenId === created.accessTokenId), () => undefined);
+    // createdAt is the server's: from a list sent after the POST answered. The token exists now,
+    // so nothing may throw from here on, or state would lose it with its secret.
+    const token = created;
+    const listed = await ticket.lookup().then((all) => all.find((t) => t.accessTokenId === token.accessTokenId), () => undefined);
     return { id: resourceId(owner.userId, created.accessTokenId), outs: { ...stateOf(inputs, owner, created, listed), serverUrl: serverUrl(inputs.server) } };
   },
 

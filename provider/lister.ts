@@ -2,47 +2,175 @@ import type { TokenListEntry } from "./client/schemas";
 
 type ListFn = (userId: number) => Promise<TokenListEntry[]>;
 
-interface Wave {
-  /** Settles with the list that is sent once the wave in flight (if any) has answered. */
+export interface ListerOptions {
+  /** How old (from when it was sent) a list may be and still serve a name check. */
+  nameCheckMaxAgeMs?: number;
+  /** The longest a look-up after a create waits for the other creates of its owner to reach theirs. */
+  gatherMs?: number;
+  /** How long after the first look-up a create that starts is still waited for. */
+  joinMs?: number;
+  now?: () => number;
+}
+
+/** The last list sent of an owner, for name checks. */
+interface Sent {
+  at: number;
+  /** The count of finished PUTs and DELETEs when it was sent. */
+  writes: number;
   promise: Promise<TokenListEntry[]>;
+  failed: boolean;
+}
+
+/** Look-ups after creates of one owner that will share one list. */
+interface Gathering {
+  /** The creates of this owner that had not reached their look-up when it opened. */
+  members: Set<symbol>;
+  openedAt: number;
+  promise: Promise<TokenListEntry[]>;
+  fire: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A create in progress: it either reaches its look-up or ends. */
+export interface CreateTicket {
+  /** A list of the owner sent after this create's POST answered (and after those of the others that were under way). */
+  lookup(): Promise<TokenListEntry[]>;
+  /** The create ended without a look-up (it failed). */
+  end(): void;
 }
 
 /**
  * One list of an owner's tokens per concurrent wave, shared by every caller of that wave: the
  * name check before a create, the look-up after it (for what only the server knows, such as
  * createdAt), lost-answer recovery and refresh. The engine runs steps in parallel, so N tokens of
- * K owners cost about 2K lists per wave rather than N lists of each owner's whole list.
+ * K owners cost a few lists per wave rather than N lists of each owner's whole list.
  *
- * Every caller gets a list that was *sent after it asked*: a caller that arrives while a list is
- * in flight waits for the next one, which is sent when the one in flight answers and is shared
- * by everyone who arrived meanwhile. So a token made just before the call is always in the answer.
+ * `tokens` gives a list *sent after the caller asked*: a caller that arrives while a list is in
+ * flight waits for the next one, which is sent when the one in flight answers and is shared by
+ * everyone who arrived meanwhile. So a token made or deleted just before the call is in the answer.
+ *
+ * A create needs two lists, and neither needs one of its own:
+ * - its name check (`recent`) takes the owner's last list if it was sent at most a moment ago and
+ *   no PUT or DELETE (which could have freed a name) has finished since. Creates only take names,
+ *   and the server refuses a taken name anyway; the check is there to say so plainly and early.
+ * - its look-up (`creating(...).lookup()`) waits until the other creates of the owner that were
+ *   under way, or that start within a moment, have reached theirs (or a short while has passed),
+ *   so that one list sent after all their POSTs serves them all.
  */
 export class TokenLister {
   private readonly inFlight = new Map<number, Promise<unknown>>();
-  private readonly next = new Map<number, Wave>();
+  private readonly next = new Map<number, Promise<TokenListEntry[]>>();
+  private readonly last = new Map<number, Sent>();
+  private readonly underway = new Map<number, Set<symbol>>();
+  private readonly gatherings = new Map<number, Gathering>();
+  private writes = 0;
+  private readonly maxAgeMs: number;
+  private readonly gatherMs: number;
+  private readonly joinMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly list: ListFn) {}
+  constructor(
+    private readonly list: ListFn,
+    options: ListerOptions = {},
+  ) {
+    this.maxAgeMs = options.nameCheckMaxAgeMs ?? 2_000;
+    this.gatherMs = options.gatherMs ?? 1_000;
+    this.joinMs = options.joinMs ?? 100;
+    this.now = options.now ?? Date.now;
+  }
 
   tokens(userId: number): Promise<TokenListEntry[]> {
     const waiting = this.next.get(userId);
-    if (waiting) return waiting.promise;
+    if (waiting) return waiting;
     const before = this.inFlight.get(userId);
-    const wave: Wave = {
-      promise: (before ?? Promise.resolve())
-        .catch(() => undefined)
-        .then(() => {
-          // From here on, new callers must wait for a list sent after them.
-          this.next.delete(userId);
-          const sent = this.list(userId);
-          this.inFlight.set(userId, sent);
-          const clear = () => {
-            if (this.inFlight.get(userId) === sent) this.inFlight.delete(userId);
-          };
-          sent.then(clear, clear);
-          return sent;
-        }),
+    const promise = (before ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        // From here on, new callers must wait for a list sent after them.
+        this.next.delete(userId);
+        const sent = this.list(userId);
+        const record: Sent = { at: this.now(), writes: this.writes, promise: sent, failed: false };
+        this.last.set(userId, record);
+        this.inFlight.set(userId, sent);
+        const clear = () => {
+          if (this.inFlight.get(userId) === sent) this.inFlight.delete(userId);
+        };
+        sent.then(clear, () => {
+          record.failed = true;
+          clear();
+        });
+        return sent;
+      });
+    this.next.set(userId, promise);
+    return promise;
+  }
+
+  /** For a name check: the owner's last list if it is recent enough and no name was freed since it was sent; else `tokens`. */
+  recent(userId: number): Promise<TokenListEntry[]> {
+    const last = this.last.get(userId);
+    if (last && !last.failed && last.writes === this.writes && this.now() - last.at <= this.maxAgeMs) return last.promise;
+    return this.tokens(userId);
+  }
+
+  /** A PUT or DELETE finished, or failed after it may have been carried out: a name may be free now. */
+  wrote(): void {
+    this.writes++;
+  }
+
+  /** Marks a create of this owner as under way, so that the look-ups of its neighbours wait for it. */
+  creating(userId: number): CreateTicket {
+    const id = Symbol("create");
+    const underway = this.underway.get(userId) ?? new Set<symbol>();
+    underway.add(id);
+    this.underway.set(userId, underway);
+    // Creates come a few at a time, at the engine's pace: one that starts just after a look-up
+    // reaches its own a POST later, and is worth waiting for.
+    const open = this.gatherings.get(userId);
+    if (open && this.now() - open.openedAt <= this.joinMs) open.members.add(id);
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      underway.delete(id);
+      if (underway.size === 0 && this.underway.get(userId) === underway) this.underway.delete(userId);
     };
-    this.next.set(userId, wave);
-    return wave.promise;
+    return {
+      lookup: () => {
+        leave();
+        const g = this.gathering(userId);
+        this.fireIfComplete(userId);
+        return g.promise;
+      },
+      end: () => {
+        leave();
+        this.fireIfComplete(userId);
+      },
+    };
+  }
+
+  private gathering(userId: number): Gathering {
+    const open = this.gatherings.get(userId);
+    if (open) return open;
+    let fire!: () => void;
+    const promise = new Promise<TokenListEntry[]>((resolve) => {
+      fire = () => {
+        if (this.gatherings.get(userId) !== g) return;
+        this.gatherings.delete(userId);
+        if (g.timer) clearTimeout(g.timer);
+        resolve(this.tokens(userId));
+      };
+    });
+    const g: Gathering = { members: new Set(this.underway.get(userId) ?? []), openedAt: this.now(), promise, fire };
+    if (g.members.size > 0) g.timer = setTimeout(() => g.fire(), this.gatherMs);
+    this.gatherings.set(userId, g);
+    return g;
+  }
+
+  private fireIfComplete(userId: number): void {
+    const g = this.gatherings.get(userId);
+    if (!g) return;
+    const underway = this.underway.get(userId);
+    for (const m of g.members) if (underway?.has(m)) return;
+    g.fire();
   }
 }

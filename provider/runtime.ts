@@ -44,10 +44,13 @@ function resolved(server?: string): Resolved {
   const hit = current.get(slot);
   if (hit?.key === key) return hit;
   const settings = resolveSettings(raw, env, server);
+  const lister = new TokenLister((userId) => client.listTokens(userId));
   const client = new CommvaultClient(settings, {
     onRetry: (n) => sink("info", `commvault${server ? ` (${server})` : ""}: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms`),
+    // A rename or a delete may free a name: the next name check must see a list sent after it.
+    onWrite: () => lister.wrote(),
   });
-  const fresh = { key, settings, client, lister: new TokenLister((userId) => client.listTokens(userId)) };
+  const fresh = { key, settings, client, lister };
   current.set(slot, fresh);
   return fresh;
 }

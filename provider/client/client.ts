@@ -142,7 +142,7 @@ export class CommvaultClient {
   }
 
   async modifyToken(accessTokenId: number, patch: ModifyTokenRequest): Promise<S.ModifiedToken> {
-    const res = await this.call({
+    const res = await this.written(this.call({
       operation: `modify access token ${accessTokenId}`,
       method: "PUT",
       path: `/V4/AccessToken/${accessTokenId}`,
@@ -150,19 +150,30 @@ export class CommvaultClient {
       authenticated: true,
       mode: "safe",
       schema: S.ModifyResponse,
-    });
+    }));
     return res.tokenInfo;
   }
 
   async deleteToken(accessTokenId: number): Promise<void> {
-    await this.call({
-      operation: `delete access token ${accessTokenId}`,
-      method: "DELETE",
-      path: `/V4/AccessToken/${accessTokenId}`,
-      authenticated: true,
-      mode: "safe",
-      schema: S.applicationFree,
-    });
+    await this.written(
+      this.call({
+        operation: `delete access token ${accessTokenId}`,
+        method: "DELETE",
+        path: `/V4/AccessToken/${accessTokenId}`,
+        authenticated: true,
+        mode: "safe",
+        schema: S.applicationFree,
+      }),
+    );
+  }
+
+  /** Tells the hooks when a write that may free a name has ended, however it ended. */
+  private async written<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } finally {
+      this.hooks.onWrite?.();
+    }
   }
 
   async renewToken(accessToken: string, refreshToken: string): Promise<S.CreatedToken> {
