@@ -24,12 +24,26 @@ import { ROOT, installPulumi } from "./tooling";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
-const num = (name: string, full: number, small: number) => Number(process.env[name] ?? (quick ? small : full));
-const sizes = (process.env.BENCH_SIZES ?? (quick ? "20" : "100,500")).split(",").map(Number);
+const ALL_VARIANTS: Variant[] = ["floor", "shaped", "ours", "plugin"];
+const variants = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(",")).split(",").map((v) => v.trim()) as Variant[];
+// The report is ours against the floor: say so before minutes of runs, not after.
+function refuse(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+for (const v of variants) if (!ALL_VARIANTS.includes(v)) refuse(`BENCH_VARIANTS: unknown variant "${v}"; use a comma-separated subset of ${ALL_VARIANTS.join(", ")}`);
+if (!variants.includes("floor") || !variants.includes("ours")) refuse(`BENCH_VARIANTS must include floor and ours (the report divides ours by the floor); got "${variants.join(",")}"`);
+/** A whole number from the environment, or the run stops with what was wrong. */
+function whole(name: string, text: string, least = 1): number {
+  const n = Number(text.trim());
+  if (text.trim() === "" || !Number.isInteger(n) || n < least) refuse(`${name}: "${text}" is not a whole number of at least ${least}`);
+  return n;
+}
+const num = (name: string, full: number, small: number, least = 1) => (process.env[name] === undefined ? (quick ? small : full) : whole(name, process.env[name]!, least));
+const sizes = (process.env.BENCH_SIZES ?? (quick ? "20" : "100,500")).split(",").map((s) => whole("BENCH_SIZES", s));
 const rounds = num("BENCH_ROUNDS", 2, 1);
-const latencyMs = num("BENCH_LATENCY_MS", 25, 25);
+const latencyMs = num("BENCH_LATENCY_MS", 25, 25, 0);
 const soakTokens = num("BENCH_SOAK_TOKENS", 100, 10);
-const variants = (process.env.BENCH_VARIANTS ?? "floor,shaped,ours,plugin").split(",") as Variant[];
 const parts = { engine: !argv.includes("--no-engine"), soak: !argv.includes("--no-soak"), profile: !argv.includes("--no-profile") && !quick };
 const full = !quick && parts.engine && parts.soak && parts.profile && !process.env.BENCH_SIZES && !process.env.BENCH_VARIANTS;
 
