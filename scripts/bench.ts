@@ -24,7 +24,7 @@ import { ROOT, installPulumi } from "./tooling";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
-const ALL_VARIANTS: Variant[] = ["floor", "shaped", "ours", "plugin"];
+const ALL_VARIANTS: Variant[] = ["floor", "shaped", "plain", "ours", "plugin"];
 const variants = (process.env.BENCH_VARIANTS ?? ALL_VARIANTS.join(",")).split(",").map((v) => v.trim()) as Variant[];
 // The report is ours against the floor: say so before minutes of runs, not after.
 function refuse(message: string): never {

@@ -14,7 +14,7 @@ import type { CpuSplit } from "./cpu";
  * answers every request after `latencyMs`, and each time is the minimum over the rounds.
  */
 
-export type Variant = "floor" | "shaped" | "ours" | "plugin";
+export type Variant = "floor" | "shaped" | "plain" | "ours" | "plugin";
 export const OPS = ["create", "preview", "refresh", "update", "destroy"] as const;
 export type Op = (typeof OPS)[number];
 
@@ -29,6 +29,7 @@ export const OP_LABEL: Record<Op, string> = {
 const TYPE: Record<Variant, string> = {
   floor: "pulumi-nodejs:dynamic/bench:Noop",
   shaped: "pulumi-nodejs:dynamic/bench:Shaped",
+  plain: "pulumi-nodejs:dynamic/bench:Plain",
   ours: "pulumi-nodejs:dynamic/commvault:AccessToken",
   plugin: "commvault:index:AccessToken",
 };
@@ -38,6 +39,7 @@ export function program(variant: Variant): string {
   const make = {
     floor: 'const { Noop } = require("bench-noop");\nconst make = (n, a) => new Noop(n, a);',
     shaped: 'const { Shaped } = require("bench-noop");\nconst make = (n, a) => new Shaped(n, a);',
+    plain: 'const { Plain } = require("bench-noop");\nconst make = (n, a) => new Plain(n, a);',
     ours: 'const { AccessToken } = require("pulumi-commvault-tokens");\nconst make = (n, a) => new AccessToken(n, a);',
     plugin: 'const make = (n, a) => new pulumi.CustomResource("commvault:index:AccessToken", n, a);',
   }[variant];

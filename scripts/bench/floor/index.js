@@ -4,6 +4,7 @@
 // state holds a tiny require(...) rather than a copy of its code.
 //   Noop:   the floor; the inputs as given, echoed as outputs.
 //   Shaped: the floor's provider returning state shaped like an AccessToken's (shaped.js).
+//   Plain:  Shaped with its two secrets kept in plain text: shaped − plain is what secrecy costs.
 const pulumi = require("@pulumi/pulumi");
 
 class Noop extends pulumi.dynamic.Resource {
@@ -12,13 +13,16 @@ class Noop extends pulumi.dynamic.Resource {
   }
 }
 
-// BENCH_SHAPED_SECRETS=0 keeps the two secrets in plain text: what secrecy costs the engine.
-const SECRETS = process.env.BENCH_SHAPED_SECRETS === "0" ? [] : ["accessToken", "refreshToken"];
-
 class Shaped extends pulumi.dynamic.Resource {
   constructor(name, args, opts) {
-    super(require("bench-noop/shaped"), name, { ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRETS }), "bench", "Shaped");
+    super(require("bench-noop/shaped"), name, { ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["accessToken", "refreshToken"] }), "bench", "Shaped");
   }
 }
 
-module.exports = { Noop, Shaped };
+class Plain extends pulumi.dynamic.Resource {
+  constructor(name, args, opts) {
+    super(require("bench-noop/shaped"), name, { ...args }, opts, "bench", "Plain");
+  }
+}
+
+module.exports = { Noop, Shaped, Plain };
