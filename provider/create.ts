@@ -11,6 +11,10 @@ const MAX_POSTS = 6;
 export interface CreateDeps {
   client: CommvaultClient;
   lister: TokenLister;
+  /** Ids in the list that the name check read: tokens that existed before the first POST. */
+  before?: ReadonlySet<number>;
+  /** Progress for the run's output (a lost answer, a wait, a revoke). */
+  note?: (message: string) => void;
   /** How long to keep looking for a create that a slow server may still commit. */
   lateCommitMs: number;
   sleep?: (ms: number) => Promise<void>;
@@ -35,6 +39,34 @@ export class CreateUnsettledError extends Error {
   }
 }
 
+/**
+ * A token that someone else put under the name while a create's answer was lost. The name is
+ * unique per user, so this create's POSTs made nothing: no token is touched, nothing is pending.
+ */
+export class NameHeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommvaultNameHeldError";
+  }
+}
+
+/**
+ * Why a token listed under the name is not the one this create's POSTs made, or undefined when it
+ * may be: the server keeps a name as sent, a token another create of this process made or one
+ * listed before the first POST is someone else's, and the scope and dates are the ones sent.
+ */
+export function notOursBecause(t: TokenListEntry, req: CreateTokenRequest, made: ReadonlySet<number>, before?: ReadonlySet<number>): string | undefined {
+  if (t.tokenName !== req.tokenName) return `it is named "${t.tokenName}", and this create sent "${req.tokenName}"`;
+  if (made.has(t.accessTokenId)) return "another resource of this stack made it in this run";
+  if (before?.has(t.accessTokenId)) return "it existed before this create's first POST (renamed to this name since)";
+  if (req.tokenType !== undefined && t.tokenType !== undefined && t.tokenType !== req.tokenType) return "its scope is not the one this create sent";
+  if (req.renewableUntilTimestamp !== undefined && t.renewableUntilTimestamp !== undefined && t.renewableUntilTimestamp !== req.renewableUntilTimestamp) {
+    return "its renewable-until is not the one this create sent";
+  }
+  if (req.tokenExpiryTimestamp !== undefined && t.tokenExpiryTimestamp !== undefined && t.tokenExpiryTimestamp !== req.tokenExpiryTimestamp) return "its expiry is not the one this create sent";
+  return undefined;
+}
+
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** What went wrong, in a few words: the client's full message ends with advice that does not apply here. */
 const causeOf = (e: unknown) =>
@@ -47,10 +79,15 @@ interface Owner {
   userName?: string;
 }
 
-function nameTaken(clash: TokenListEntry, owner: Owner): Error {
+function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number>): Error {
+  const head = `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); names are unique per user, case-insensitively.`;
+  if (made.has(clash.accessTokenId)) {
+    return new Error(`${head} Another resource of this stack made it in this run: give one of the two another name.`);
+  }
   return new Error(
-    `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); ` +
-      `names are unique per user. Give this resource another name, or delete that token in Command Center first.`,
+    `${head} If another resource of this stack holds it (one renamed or deleted in this same run, or this resource under an earlier logical name), ` +
+      "Pulumi creates before it renames or deletes: keep the logical name with `aliases`, or make the change in two `pulumi up`s (free the name first). " +
+      "Otherwise give this resource another name, or delete that token in Command Center first.",
   );
 }
 
@@ -60,10 +97,13 @@ function nameTaken(clash: TokenListEntry, owner: Owner): Error {
  * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
  * by a fresh list, since a token deleted a moment ago may still show there.
  */
-export async function assertNameFree(lister: TokenLister, owner: Owner, name: string): Promise<void> {
+export async function assertNameFree(lister: TokenLister, owner: Owner, name: string): Promise<ReadonlySet<number>> {
   const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
-  const clash = clashIn(await lister.recent(owner.userId)) && clashIn(await lister.tokens(owner.userId));
-  if (clash) throw nameTaken(clash, owner);
+  let listed = await lister.recent(owner.userId);
+  if (clashIn(listed)) listed = await lister.tokens(owner.userId);
+  const clash = clashIn(listed);
+  if (clash) throw nameTaken(clash, owner, lister.made);
+  return new Set(listed.map((t) => t.accessTokenId));
 }
 
 /**
@@ -73,7 +113,7 @@ export async function assertNameFree(lister: TokenLister, owner: Owner, name: st
 export async function nameTakenSince(e: unknown, lister: TokenLister, owner: Owner, name: string): Promise<never> {
   if (CommvaultError.isInstance(e) && e.kind === "validation") {
     const clash = await lister.tokens(owner.userId).then((all) => all.find((t) => sameName(t.tokenName, name)), () => undefined);
-    if (clash) throw nameTaken(clash, owner);
+    if (clash) throw nameTaken(clash, owner, lister.made);
   }
   throw e;
 }
@@ -108,6 +148,17 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
     }
   };
 
+  const note = deps.note ?? (() => undefined);
+  /** Refuses a token under the name that this create did not make: it is never revoked. */
+  const mustBeOurs = (t: TokenListEntry, cause: string): void => {
+    const why = notOursBecause(t, req, deps.lister.made, deps.before);
+    if (why === undefined) return;
+    throw new NameHeldError(
+      `creating access token "${req.tokenName}": the server's answer was lost (${cause}), and token ${t.accessTokenId} ("${t.tokenName}") now holds the name, but this create did not make it: ${why}. ` +
+        `It was not touched, and no token was made for this resource (names are unique per user, case-insensitively). ` +
+        `If it belongs to another resource of this stack, give one of the two another name; otherwise rename this resource, or delete that token in Command Center first.`,
+    );
+  };
   let lost = 0;
   let lastCause = "";
   // Whether the last loss was a time-out, after which a slow server may still commit.
@@ -128,21 +179,26 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
     } catch (e) {
       let found: TokenListEntry | { accessTokenId: number } | undefined;
       if (e instanceof CreateAnswerLostError) {
-        found = { accessTokenId: e.accessTokenId };
+        if (e.listed) mustBeOurs(e.listed, causeOf(e));
+        found = e.listed ?? { accessTokenId: e.accessTokenId };
         slow = false;
       } else if (CommvaultError.isInstance(e) && mayHaveCommitted(e)) {
         // A time-out may mean the server is still working on it; other losses show at once.
         slow = e.networkCode === "ECONNABORTED" || e.networkCode === "ETIMEDOUT" || e.status === 504;
         lost++;
         lastCause = causeOf(e);
-        const seen = await lastLook(waitFor, slow ? deps.lateCommitMs : 1_000);
+        const wait = slow ? deps.lateCommitMs : 1_000;
+        note(`commvault: create access token "${req.tokenName}": the answer was lost (${lastCause}); looking for the token for up to ${Math.round(wait / 1000)} s before POST ${post + 1} of at most ${MAX_POSTS}`);
+        const seen = await lastLook(waitFor, wait);
         // Without a list there is no knowing what the server holds: stop, and say so.
         if (seen instanceof Error) return settle(seen);
+        if (seen) mustBeOurs(seen, lastCause);
         found = seen;
       } else if (lost > 0 && CommvaultError.isInstance(e) && e.kind === "validation") {
         // "name already present" after a lost answer: an earlier POST committed late.
         const seen = await lastLook(waitFor, 0);
         if (seen instanceof Error || !seen) return settle(seen, causeOf(e));
+        mustBeOurs(seen, lastCause || causeOf(e));
         found = seen;
       } else if (lost > 0) {
         lastCause = causeOf(e);
@@ -155,6 +211,7 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
         lastCause = causeOf(e);
       }
       if (found) {
+        note(`commvault: create access token "${req.tokenName}": token ${found.accessTokenId} was made but its answer, which carries the secret, was lost: revoking it and creating it again`);
         try {
           await revoke(found.accessTokenId);
         } catch (r) {
@@ -164,7 +221,9 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
       }
     }
   }
-  return settle(await lastLook(waitFor, slow ? deps.lateCommitMs : 0));
+  const last = await lastLook(waitFor, slow ? deps.lateCommitMs : 0);
+  if (last && !(last instanceof Error)) mustBeOurs(last, lastCause);
+  return settle(last);
 }
 
 async function lastLook(waitFor: (ms: number) => Promise<TokenListEntry | undefined>, ms: number): Promise<TokenListEntry | Error | undefined> {

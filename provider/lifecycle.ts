@@ -13,7 +13,7 @@ import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
-import { client, hasServer, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { client, forgetRun, hasServer, info, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
 function context(e: unknown, what: string): Error {
@@ -33,6 +33,7 @@ export const provider: dynamic.ResourceProvider = {
     }
     setConfig(values, parseServers(req.config.get(SERVERS_KEY)));
     forgetClaims();
+    forgetRun();
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
@@ -77,10 +78,11 @@ export const provider: dynamic.ResourceProvider = {
     const ticket = tokens.creating(owner.userId);
     let created;
     try {
-      await assertNameFree(tokens, owner, inputs.name);
-      created = await createWithRecovery({ client: c, lister: tokens, lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId).catch((e: unknown) =>
+      const before = await assertNameFree(tokens, owner, inputs.name);
+      created = await createWithRecovery({ client: c, lister: tokens, before, note: info, lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId).catch((e: unknown) =>
         nameTakenSince(e, tokens, owner, inputs.name),
       );
+      tokens.made.add(created.accessTokenId);
     } catch (e) {
       ticket.end();
       if (!(e instanceof CreateUnsettledError)) throw e;
@@ -135,7 +137,7 @@ export const provider: dynamic.ResourceProvider = {
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
     // A renamed profile for the same CommServe is the new name's; another CommServe was a replacement.
     await assertSameToken(olds, news.server, "updating");
-    const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server) };
+    const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server), note: info };
     // A rotation makes a new token with every declared field: the old one only moves aside.
     if (plan.rotate) return { outs: { ...(await rotate(deps, olds, news, now)), serverUrl: serverUrl(news.server) } };
     let base = olds;

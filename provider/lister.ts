@@ -64,6 +64,8 @@ export class TokenLister {
   private readonly underway = new Map<number, Set<symbol>>();
   private readonly gatherings = new Map<number, Gathering>();
   private writes = 0;
+  /** Tokens that creates of this process made (their answers arrived): never another create's to revoke. */
+  readonly made = new Set<number>();
   private readonly maxAgeMs: number;
   private readonly gatherMs: number;
   private readonly joinMs: number;
@@ -110,6 +112,12 @@ export class TokenLister {
     const last = this.last.get(userId);
     if (last && !last.failed && last.writes === this.writes && this.now() - last.at <= this.maxAgeMs) return last.promise;
     return this.tokens(userId);
+  }
+
+  /** A new run: no list sent before serves its name checks, and no token made before is its own. */
+  forget(): void {
+    this.last.clear();
+    this.made.clear();
   }
 
   /** A PUT or DELETE finished, or failed after it may have been carried out: a name may be free now. */

@@ -15,6 +15,7 @@ export interface RotateDeps {
   client: CommvaultClient;
   lister: TokenLister;
   lateCommitMs: number;
+  note?: (message: string) => void;
 }
 
 
@@ -56,7 +57,9 @@ export async function rotate(d: RotateDeps, olds: AccessTokenState, news: Access
   if (current && current.tokenName !== aside) await d.client.modifyToken(current.accessTokenId, { tokenName: aside });
 
   const owner = { userId: olds.userId, userName: olds.userName, explicit: true };
-  const created = await createWithRecovery({ client: d.client, lister: d.lister, lateCommitMs: d.lateCommitMs }, createRequest(news, owner), olds.userId);
+  const before = new Set(tokens.map((t) => t.accessTokenId));
+  const created = await createWithRecovery({ client: d.client, lister: d.lister, before, note: d.note, lateCommitMs: d.lateCommitMs }, createRequest(news, owner), olds.userId);
+  d.lister.made.add(created.accessTokenId);
   // From here on the new token exists: nothing may throw, or state would lose it.
   const listed = await d.lister.tokens(olds.userId).then(
     (all) => all.find((t: TokenListEntry) => t.accessTokenId === created.accessTokenId),

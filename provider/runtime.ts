@@ -18,6 +18,11 @@ interface Resolved {
 }
 const current = new Map<string, Resolved>();
 
+/** A new run (configure): its name checks read lists of its own, and the last run's tokens are not its own. */
+export function forgetRun(): void {
+  for (const r of current.values()) r.lister.forget();
+}
+
 /** Called from configure(): assignment only, so that concurrent calls never see half a setup. */
 export function setConfig(values: RawSettings, profiles: Record<string, RawSettings> = {}): void {
   config = values;
@@ -89,6 +94,11 @@ let sink: NoteSink = stderrSink;
 /** Sends the provider's notes (preview warnings, retries) to `s`; undefined restores stderr. */
 export function setNoteSink(s: NoteSink | undefined): void {
   sink = s ?? stderrSink;
+}
+
+/** A progress line in the run's output (a retry, a wait): not deduplicated. */
+export function info(message: string): void {
+  sink("info", message);
 }
 
 /** Warnings said already by this process: the engine calls diff more than once per resource. */

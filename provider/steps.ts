@@ -1,5 +1,6 @@
 import type { TokenListEntry } from "./client/schemas";
-import { epochText, refreshed } from "./mapping";
+import { createRequest, epochText, refreshed } from "./mapping";
+import { notOursBecause } from "./create";
 import type { AccessTokenInputs } from "./model/inputs";
 import { ownerKeptMessage } from "./model/owner-rules";
 
@@ -13,10 +14,18 @@ import { sameName } from "./model/names";
 /** Helpers of the lifecycle methods, each for the CommServe a resource lives on (`server`). */
 
 
-/** The listed token that state points at: by id, or by name while a create is unsettled. */
+/**
+ * The listed token that state points at: by id, or, while a create is unsettled, the token under
+ * its name if that create may have made it (the name and dates it sent); someone else's token
+ * under the name is never taken for it.
+ */
 export function locate(tokens: TokenListEntry[], props: AccessTokenState): TokenListEntry | undefined {
   if (props.tokenId !== undefined) return tokens.find((t) => t.accessTokenId === props.tokenId);
-  return props.pendingRecreate ? tokens.find((t) => sameName(t.tokenName, props.name)) : undefined;
+  if (!props.pendingRecreate) return undefined;
+  const held = tokens.find((t) => sameName(t.tokenName, props.name));
+  if (!held) return undefined;
+  const sent = createRequest(props, { userId: props.userId, userName: props.userName, explicit: true });
+  return notOursBecause(held, sent, lister(props.server).made) === undefined ? held : undefined;
 }
 
 /**

@@ -134,7 +134,7 @@ export class CommvaultClient {
       beforeRetry: async () => {
         const name = req.tokenName.toLowerCase();
         const found = (await this.listTokens(req.userId)).find((t) => t.tokenName.toLowerCase() === name);
-        if (found) throw new CreateAnswerLostError({ kind: "transient", operation }, found.accessTokenId, found.userId);
+        if (found) throw new CreateAnswerLostError({ kind: "transient", operation }, found.accessTokenId, found.userId, found);
       },
     });
     this.redactor.add(res.tokenInfo.accessToken, res.tokenInfo.refreshToken);

@@ -1,3 +1,4 @@
+import type { TokenListEntry } from "./schemas";
 import { Redactor } from "./redact";
 
 export type CommvaultErrorKind =
@@ -91,6 +92,8 @@ export class CreateAnswerLostError extends CommvaultError {
     d: CommvaultErrorDetails,
     readonly accessTokenId: number,
     readonly userId: number,
+    /** The token as listed under the name, for the caller to tell whether its POST made it. */
+    readonly listed?: TokenListEntry,
   ) {
     super(d, `Commvault ${d.operation}: the server created access token ${accessTokenId} but its answer, which carries the secret, was lost`);
     this.name = "CommvaultCreateAnswerLostError";

@@ -177,7 +177,7 @@ describe("provider lifecycle against the emulator", () => {
 
   test("a name already taken for the owner fails with a message that says what to do", async () => {
     await h.api.create(h.admin, { tokenName: "Taken" });
-    await expect(up({ name: "taken" })).rejects.toThrow(/named "Taken" already exists for user admin.*Give this resource another name/);
+    await expect(up({ name: "taken" })).rejects.toThrow(/named "Taken" already exists for user admin.*Otherwise give this resource another name, or delete that token in Command Center first/);
   });
 
   test("a create whose answer is lost ends with exactly one token, whose secret is known", async () => {
