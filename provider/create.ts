@@ -97,11 +97,17 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
  * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
  * by a fresh list, since a token deleted a moment ago may still show there.
  */
-export async function assertNameFree(lister: TokenLister, owner: Owner, name: string): Promise<ReadonlySet<number>> {
+export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0): Promise<ReadonlySet<number>> {
   const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
   let listed = await lister.recent(owner.userId);
   if (clashIn(listed)) listed = await lister.tokens(owner.userId);
-  const clash = clashIn(listed);
+  let clash = clashIn(listed);
+  // Another resource of this run renames that token away (the engine runs the two steps side by
+  // side, with no order between them): wait for its PUT, then look again.
+  if (clash && (await lister.freed(clash.accessTokenId, waitMs))) {
+    listed = await lister.tokens(owner.userId);
+    clash = clashIn(listed);
+  }
   if (clash) throw nameTaken(clash, owner, lister.made);
   return new Set(listed.map((t) => t.accessTokenId));
 }

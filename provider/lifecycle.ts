@@ -14,6 +14,7 @@ import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
 import { client, forgetRun, hasServer, info, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { sameName } from "./model/names";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
 function context(e: unknown, what: string): Error {
@@ -61,7 +62,11 @@ export const provider: dynamic.ResourceProvider = {
     for (const note of timeNotes(olds, news, plan)) warn(note);
     if (plan.action === "replace" && owner === "same") await assertReplacementKeepsOwner(olds, news);
     if (plan.action === "none") return { changes: false };
-    if (plan.action === "update") return { changes: true };
+    if (plan.action === "update") {
+      // A create of this run that wants the old name may wait for this rename's PUT.
+      if (!plan.refuse && !plan.rotate && olds.tokenId !== undefined && typeof news.name === "string" && !sameName(olds.name, news.name)) lister(olds.server).expectFree(olds.tokenId);
+      return { changes: true };
+    }
     return { changes: true, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
   },
 
@@ -78,7 +83,7 @@ export const provider: dynamic.ResourceProvider = {
     const ticket = tokens.creating(owner.userId);
     let created;
     try {
-      const before = await assertNameFree(tokens, owner, inputs.name);
+      const before = await assertNameFree(tokens, owner, inputs.name, lateCommitMs(inputs.server));
       created = await createWithRecovery({ client: c, lister: tokens, before, note: info, lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId).catch((e: unknown) =>
         nameTakenSince(e, tokens, owner, inputs.name),
       );

@@ -64,6 +64,8 @@ export class TokenLister {
   private readonly underway = new Map<number, Set<symbol>>();
   private readonly gatherings = new Map<number, Gathering>();
   private writes = 0;
+  /** Renames planned by this run's diffs, by token id, until their PUT ends. */
+  private readonly freeing = new Map<number, { done: Promise<void>; resolve: () => void }>();
   /** Tokens that creates of this process made (their answers arrived): never another create's to revoke. */
   readonly made = new Set<number>();
   private readonly maxAgeMs: number;
@@ -118,11 +120,35 @@ export class TokenLister {
   forget(): void {
     this.last.clear();
     this.made.clear();
+    this.freeing.clear();
   }
 
   /** A PUT or DELETE finished, or failed after it may have been carried out: a name may be free now. */
-  wrote(): void {
+  wrote(tokenId?: number): void {
     this.writes++;
+    const planned = tokenId === undefined ? undefined : this.freeing.get(tokenId);
+    if (planned) {
+      this.freeing.delete(tokenId!);
+      planned.resolve();
+    }
+  }
+
+  /** This run renames this token away from its name (its diff said so): a create that wants the name may wait for it. */
+  expectFree(tokenId: number): void {
+    if (this.freeing.has(tokenId)) return;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.freeing.set(tokenId, { done, resolve });
+  }
+
+  /** Waits, at most `ms`, for a planned rename of this token to end; false at once when none is planned. */
+  async freed(tokenId: number, ms: number): Promise<boolean> {
+    const planned = this.freeing.get(tokenId);
+    if (!planned) return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([planned.done, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+    return true;
   }
 
   /** Marks a create of this owner as under way, so that the look-ups of its neighbours wait for it. */

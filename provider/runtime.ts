@@ -53,7 +53,7 @@ function resolved(server?: string): Resolved {
   const client = new CommvaultClient(settings, {
     onRetry: (n) => sink("info", `commvault${server ? ` (${server})` : ""}: ${n.operation} failed (${n.reason}); retry ${n.attempt} in ${Math.round(n.delayMs)} ms`),
     // A rename or a delete may free a name: the next name check must see a list sent after it.
-    onWrite: () => lister.wrote(),
+    onWrite: (tokenId) => lister.wrote(tokenId),
   });
   const fresh = { key, settings, client, lister };
   current.set(slot, fresh);

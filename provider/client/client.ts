@@ -142,7 +142,7 @@ export class CommvaultClient {
   }
 
   async modifyToken(accessTokenId: number, patch: ModifyTokenRequest): Promise<S.ModifiedToken> {
-    const res = await this.written(this.call({
+    const res = await this.written(accessTokenId, this.call({
       operation: `modify access token ${accessTokenId}`,
       method: "PUT",
       path: `/V4/AccessToken/${accessTokenId}`,
@@ -156,6 +156,7 @@ export class CommvaultClient {
 
   async deleteToken(accessTokenId: number): Promise<void> {
     await this.written(
+      accessTokenId,
       this.call({
         operation: `delete access token ${accessTokenId}`,
         method: "DELETE",
@@ -168,11 +169,11 @@ export class CommvaultClient {
   }
 
   /** Tells the hooks when a write that may free a name has ended, however it ended. */
-  private async written<T>(call: Promise<T>): Promise<T> {
+  private async written<T>(accessTokenId: number, call: Promise<T>): Promise<T> {
     try {
       return await call;
     } finally {
-      this.hooks.onWrite?.();
+      this.hooks.onWrite?.(accessTokenId);
     }
   }
 

@@ -32,8 +32,8 @@ export interface ClientHooks {
   random?: () => number;
   now?: () => number;
   onRetry?: (notice: RetryNotice) => void;
-  /** A PUT or DELETE ended (either way: a failed one may still have been carried out). */
-  onWrite?: () => void;
+  /** A PUT or DELETE of this token ended (either way: a failed one may still have been carried out). */
+  onWrite?: (accessTokenId: number) => void;
 }
 
 export const HEADER_STYLES: readonly HeaderStyle[] = ["qsdk", "bare", "bearer"];

@@ -28,7 +28,7 @@ describe("a token under the name that this create did not make", () => {
     expect(failed).toHaveLength(1);
     expect(String(failed[0]!.reason.message)).toMatch(/this create did not make it: it is named "(dup|DUP)", and this create sent "(dup|DUP)".*It was not touched/);
     expect(deletes()).toEqual([]);
-    const survivor = (made[0] as PromiseFulfilledResult<{ outs: { tokenId: number; accessToken: string } }>).value;
+    const survivor = (made[0] as unknown as PromiseFulfilledResult<{ outs: { tokenId: number; accessToken: string } }>).value;
     expect(held("dup").map((t) => t.accessTokenId)).toEqual([survivor.outs.tokenId]);
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: survivor.outs.accessToken })).status).toBe(200);
   });
@@ -116,5 +116,29 @@ describe("a create left pending", () => {
     const own = (await h.api.create(h.admin, { tokenName: "pend", userId: SVC_REPORTING, renewableUntilTimestamp: Math.floor(Date.parse(sent) / 1000) })).body.tokenInfo as { accessTokenId: number };
     const r2 = await provider.read!(`${SVC_REPORTING}:pending`, pending as never);
     expect((r2.props as { tokenId?: number }).tokenId).toBe(own.accessTokenId);
+  });
+});
+
+describe("a name freed by another resource of the same run", () => {
+  const h = useEmulator();
+  beforeEach(() => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password }));
+
+  test("a create waits for the rename that frees its name, when the engine runs the two side by side", async () => {
+    const a = await up({ name: "tok-5", userName: "svc-reporting" });
+    // The engine's order: diff of the renamed resource, then its update and the other's create at once.
+    const renamed = (await provider.check!(a.inputs, { name: "tok-5-old", userName: "svc-reporting" })).inputs;
+    expect((await provider.diff!(a.id, a.outs, renamed)).changes).toBe(true);
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 300, method: "PUT", count: 1 });
+    const [updated, b] = await Promise.all([provider.update!(a.id, a.outs, renamed), up({ name: "tok-5", userName: "svc-reporting" })]);
+    expect(updated.outs).toMatchObject({ tokenId: a.outs.tokenId, name: "tok-5-old" });
+    expect(b.outs.tokenId).not.toBe(a.outs.tokenId);
+    const names = h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_REPORTING).map((t) => [t.accessTokenId, t.tokenName]);
+    expect(names).toEqual(expect.arrayContaining([[a.outs.tokenId, "tok-5-old"], [b.outs.tokenId, "tok-5"]]));
+  });
+
+  test("with no rename planned in this run, the name is refused at once, with the way to do it", async () => {
+    await up({ name: "kept-name", userName: "svc-reporting" });
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+    await expect(up({ name: "kept-name", userName: "svc-reporting" })).rejects.toThrow(/If another resource of this stack holds it .*keep the logical name with `aliases`, or make the change in two `pulumi up`s/);
   });
 });
