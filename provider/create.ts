@@ -6,7 +6,7 @@ import { formatEpoch } from "./model/time";
 import { sameName } from "./model/names";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
-const MAX_POSTS = 6;
+export const MAX_POSTS = 6;
 
 export interface CreateDeps {
   client: CommvaultClient;

@@ -110,7 +110,8 @@ export const provider: dynamic.ResourceProvider = {
     let tokens: TokenListEntry[];
     try {
       await assertSameToken(props, props.server, "refreshing");
-      tokens = await lister(props.server).tokens(props.userId);
+      // The owner's list of the last moment serves every read of a refresh (see TokenLister).
+      tokens = await lister(props.server).recent(props.userId);
     } catch (e) {
       // Only Commvault's own answer that the owner is gone drops the resource; a proxy's 404 or a
       // server without the API fails the refresh instead.

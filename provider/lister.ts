@@ -49,6 +49,10 @@ export interface CreateTicket {
  * flight waits for the next one, which is sent when the one in flight answers and is shared by
  * everyone who arrived meanwhile. So a token made or deleted just before the call is in the answer.
  *
+ * A refresh's read (`recent`) takes the owner's list sent in the last moment, unless a PUT or
+ * DELETE of this run ended since: a refresh reads its tokens over seconds anyway, and a new run
+ * (configure) starts with no list, so a hand change made before the run is always seen.
+ *
  * A create needs two lists, and neither needs one of its own:
  * - its name check (`recent`) takes the owner's last list if it was sent at most a moment ago and
  *   no PUT or DELETE (which could have freed a name) has finished since. Creates only take names,
@@ -109,7 +113,7 @@ export class TokenLister {
     return promise;
   }
 
-  /** For a name check: the owner's last list if it is recent enough and no name was freed since it was sent; else `tokens`. */
+  /** For a name check or a read: the owner's last list if it is recent enough and no PUT or DELETE of ours ended since it was sent; else `tokens`. */
   recent(userId: number): Promise<TokenListEntry[]> {
     const last = this.last.get(userId);
     if (last && !last.failed && last.writes === this.writes && this.now() - last.at <= this.maxAgeMs) return last.promise;

@@ -117,6 +117,12 @@ async function main(): Promise<void> {
   } else {
     progress("a partial or resized run: docs/benchmarks.md left as it was");
   }
+  // A soak that did not converge is a failure of the product, whatever the report says of it.
+  const unsettled = soakReport?.phases.filter((p) => p.mismatches.length > 0 || p.runs.at(-1)!.code !== 0) ?? [];
+  if (unsettled.length) {
+    progress(`soak did not converge (${unsettled.map((p) => p.phase).join(", ")}): exit 1`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((e: Error) => {

@@ -1,3 +1,4 @@
+import { MAX_POSTS } from "../../provider/create";
 import type { CpuSplit } from "./cpu";
 import { OPS, OP_LABEL, best, leastCpu, type EngineResult, type Measured, type Op, type SizeResult, type Variant } from "./engine";
 import type { ListCost } from "./lists";
@@ -116,7 +117,7 @@ export function report(input: ReportInput): string {
       "**plain** is shaped with its two secrets kept in plain text, so that shaped / plain is what the engine's handling of two secrets costs;",
       "**ours** is `AccessToken` from the packed package;",
       "**plugin** is `commvault:index:AccessToken` through the `pulumi-resource-commvault` plugin installed with `pulumi plugin install`, declared as a `pulumi.CustomResource` in the same Node.js program.",
-      `Runs alternate: each operation runs for every variant before the next operation, in an order that rotates each round (${settings.rounds} rounds); a time is the shortest of the rounds.`,
+      `Runs alternate: each operation runs for every variant before the next operation, in an order that rotates each round (${settings.rounds} round${settings.rounds === 1 ? "" : "s"}); a time is the shortest of the rounds.`,
       "`up` and `destroy` run with `--skip-preview`, the previews with `--expect-no-changes`; after each operation the server is checked (N tokens, every tenth renamed after the update, none after destroy), so a run that went wrong fails the benchmark instead of measuring it.",
       "",
     );
@@ -244,7 +245,9 @@ export function report(input: ReportInput): string {
     const gaveUp = sk.phases.flatMap((p) => p.mismatches).filter((m) => /answer was lost \d+ time\(s\)/.test(m));
     if (sk.phases.some((p) => p.mismatches.length > 0 || p.runs.at(-1)!.code !== 0)) {
       L.push(
-        `**Not converged.** ${gaveUp.length ? `Resources ended pending after the provider's last POST: provider/create.ts sends at most 3 POSTs per create, and counts as lost every failure after which the token may have been made (a reset, a 502, 503 or 504, a dropped answer), so with a share p of create POSTs failing, p³ of the creates end pending (about 1 % at p = 0.22). \`pulumi up\` starts no new step after a failure, so the rerun has the rest of the creates to make under the same faults, and 100 tokens rarely finish within two runs. ` : ""}No token is doubled (the distinct names equal the tokens), and the next \`up\` settles the pending ones.`,
+        `**Not converged.** ${gaveUp.length ? `Resources ended pending after the provider's last POST: provider/create.ts sends at most ${MAX_POSTS} POSTs per create, and counts as lost every failure after which the token may have been made (a reset, a 502, 503 or 504, a dropped answer), so with a share p of create POSTs failing, about p^${MAX_POSTS} of the creates end pending; the next \`up\` settles them. ` : ""}` +
+          `${sk.phases.every((p) => p.server.tokens === p.server.distinctNames) ? "No token is doubled (the distinct names equal the tokens). " : "**Some token is doubled** (fewer distinct names than tokens). "}` +
+          `What state and the server disagree on is in the table's last column; \`npm run bench\` exits 1.`,
         "",
       );
     }

@@ -1,5 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { provider } from "../../provider/lifecycle";
+import { forgetRun } from "../../provider/runtime";
 
 /** What the engine would keep for one resource between runs. */
 export interface Deployed {
@@ -42,9 +43,11 @@ export async function up(news: Record<string, unknown>, prior?: Deployed): Promi
   return { id: prior.id, inputs, outs: u.outs!, action: "update" };
 }
 
+/** One `pulumi refresh`: a run of its own, so no list of an earlier run serves it. */
 export async function refresh(d: Deployed): Promise<Deployed | undefined> {
+  forgetRun();
   const r = await provider.read!(d.id, d.outs);
   return r.id ? { id: r.id, inputs: d.inputs, outs: r.props } : undefined;
 }
 
-export { provider };
+export { forgetRun, provider };

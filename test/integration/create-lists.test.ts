@@ -1,5 +1,5 @@
 import { ADMIN, SVC_BACKUP, SVC_REPORTING, useEmulator } from "../helpers/emulator";
-import { configure, up } from "../helpers/lifecycle";
+import { configure, forgetRun, provider, refresh, up, type Deployed } from "../helpers/lifecycle";
 
 /**
  * Issue 11 item 3: a create no longer costs a list of its owner's whole list per token, and the
@@ -33,6 +33,29 @@ describe("lists sent by creates", () => {
       const stored = h.running.emulator.store.token(d.outs.tokenId as number)!;
       expect(d.outs.createdAt).toBe(new Date(stored.createdTime * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"));
     }
+  });
+
+  test("the reads of a refresh share each owner's list for a moment, and a refresh after a hand delete sees it", async () => {
+    const owners = ["svc-backup", "svc-reporting"];
+    const made: Deployed[] = [];
+    for (let i = 0; i < 20; i++) made.push(await up({ name: `r-${i}`, userName: owners[i % 2] }));
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 25 });
+    forgetRun(); // a refresh is a run of its own
+    h.running.emulator.log.length = 0;
+    // The engine reads a few at a time, at the pace of their answers.
+    const read = await Promise.all(
+      made.map(async (d, i) => {
+        await pause(10 * i);
+        return provider.read!(d.id, d.outs);
+      }),
+    );
+    await h.api.ctl("DELETE", "faults");
+    expect(read.every((r, i) => r.id === made[i]!.id)).toBe(true);
+    // Measured: 2 (one per owner); 16 when each read waited for a list sent after it asked.
+    expect(count("GET /v4/accesstoken")).toBeLessThanOrEqual(4);
+
+    await h.api.call("DELETE", `/V4/AccessToken/${made[3]!.outs.tokenId}`, { token: h.admin });
+    expect(await refresh(made[3]!)).toBeUndefined();
   });
 
   test("a name taken just now by one of this run's renames is refused before any POST", async () => {
