@@ -97,14 +97,26 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
  * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
  * by a fresh list, since a token deleted a moment ago may still show there.
  */
+/**
+ * How old a list may be and still serve a create's name check. After a lost answer, a token that
+ * appeared under the name since that list, with the exact name and dates the create sent, cannot
+ * be told from the create's own: the list's age widens that window, so it is kept short.
+ */
+const NAME_CHECK_MAX_AGE_MS = 500;
+
+/** How long a create whose name is taken waits for a rename of that token to be planned by this run. */
+const PLAN_GRACE_MS = 3_000;
+
 export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0): Promise<ReadonlySet<number>> {
   const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
-  let listed = await lister.recent(owner.userId);
+  let listed = await lister.recent(owner.userId, NAME_CHECK_MAX_AGE_MS);
   if (clashIn(listed)) listed = await lister.tokens(owner.userId);
   let clash = clashIn(listed);
   // Another resource of this run renames that token away (the engine runs the two steps side by
   // side, with no order between them): wait for its PUT, then look again.
-  if (clash && (await lister.freed(clash.accessTokenId, waitMs))) {
+  // (A token this run made is not renamed by it: no grace for that one.)
+  const grace = waitMs > 0 && clash && !lister.made.has(clash.accessTokenId) ? PLAN_GRACE_MS : 0;
+  if (clash && (await lister.freed(clash.accessTokenId, waitMs, grace))) {
     listed = await lister.tokens(owner.userId);
     clash = clashIn(listed);
   }
@@ -185,7 +197,8 @@ export async function createWithRecovery(deps: CreateDeps, req: CreateTokenReque
     } catch (e) {
       let found: TokenListEntry | { accessTokenId: number } | undefined;
       if (e instanceof CreateAnswerLostError) {
-        if (e.listed) mustBeOurs(e.listed, causeOf(e));
+        // Not "after token N was made": whose token that is, is what is being asked.
+        if (e.listed) mustBeOurs(e.listed, "no answer came to a POST, and a list then showed the name taken");
         found = e.listed ?? { accessTokenId: e.accessTokenId };
         slow = false;
       } else if (CommvaultError.isInstance(e) && mayHaveCommitted(e)) {

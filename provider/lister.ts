@@ -49,13 +49,13 @@ export interface CreateTicket {
  * flight waits for the next one, which is sent when the one in flight answers and is shared by
  * everyone who arrived meanwhile. So a token made or deleted just before the call is in the answer.
  *
- * A refresh's read (`recent`) takes the owner's list sent in the last moment, unless a PUT or
+ * A refresh's read (`recent`) takes the owner's list sent in the last 2 s, unless a PUT or
  * DELETE of this run ended since: a refresh reads its tokens over seconds anyway, and a new run
  * (configure) starts with no list, so a hand change made before the run is always seen.
  *
  * A create needs two lists, and neither needs one of its own:
- * - its name check (`recent`) takes the owner's last list if it was sent at most a moment ago and
- *   no PUT or DELETE (which could have freed a name) has finished since. Creates only take names,
+ * - its name check (`recent`) takes the owner's last list if it was sent at most half a second ago
+ *   and no PUT or DELETE (which could have freed or taken a name) has finished since. Creates only take names,
  *   and the server refuses a taken name anyway; the check is there to say so plainly and early.
  * - its look-up (`creating(...).lookup()`) waits until the other creates of the owner that were
  *   under way, or that start within a moment, have reached theirs (or a short while has passed),
@@ -70,6 +70,8 @@ export class TokenLister {
   private writes = 0;
   /** Renames planned by this run's diffs, by token id, until their PUT ends. */
   private readonly freeing = new Map<number, { done: Promise<void>; resolve: () => void }>();
+  /** Creates waiting for a rename of this token to be planned (its resource may register late). */
+  private readonly planWaiters = new Map<number, Set<() => void>>();
   /** Tokens that creates of this process made (their answers arrived): never another create's to revoke. */
   readonly made = new Set<number>();
   private readonly maxAgeMs: number;
@@ -114,9 +116,9 @@ export class TokenLister {
   }
 
   /** For a name check or a read: the owner's last list if it is recent enough and no PUT or DELETE of ours ended since it was sent; else `tokens`. */
-  recent(userId: number): Promise<TokenListEntry[]> {
+  recent(userId: number, maxAgeMs = this.maxAgeMs): Promise<TokenListEntry[]> {
     const last = this.last.get(userId);
-    if (last && !last.failed && last.writes === this.writes && this.now() - last.at <= this.maxAgeMs) return last.promise;
+    if (last && !last.failed && last.writes === this.writes && this.now() - last.at <= maxAgeMs) return last.promise;
     return this.tokens(userId);
   }
 
@@ -143,10 +145,29 @@ export class TokenLister {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     this.freeing.set(tokenId, { done, resolve });
+    for (const wake of this.planWaiters.get(tokenId) ?? []) wake();
+    this.planWaiters.delete(tokenId);
   }
 
-  /** Waits, at most `ms`, for a planned rename of this token to end; false at once when none is planned. */
-  async freed(tokenId: number, ms: number): Promise<boolean> {
+  /**
+   * Waits, at most `ms`, for a planned rename of this token to end; false when none is planned
+   * within `graceMs` (a resource that depends on another registers, and is diffed, only once that
+   * one's step is done).
+   */
+  async freed(tokenId: number, ms: number, graceMs = 0): Promise<boolean> {
+    if (!this.freeing.has(tokenId) && graceMs > 0) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.planWaiters.get(tokenId) ?? new Set<() => void>();
+        this.planWaiters.set(tokenId, waiters);
+        const wake = () => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, graceMs);
+        waiters.add(wake);
+      });
+    }
     const planned = this.freeing.get(tokenId);
     if (!planned) return false;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -9,7 +9,10 @@ const PROGRAM = `"use strict";
 const fs = require("fs");
 const { AccessToken } = require("pulumi-commvault-tokens");
 const spec = JSON.parse(fs.readFileSync(__dirname + "/spec.json", "utf8"));
-for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
+const made = {};
+for (const [key, { dependsOn, ...args }] of Object.entries(spec)) {
+  made[key] = new AccessToken(key, args, { dependsOn: (dependsOn || []).map((k) => made[k]) });
+}
 `;
 
 /**
@@ -63,6 +66,21 @@ describe("end to end: a name that moves from one resource to another in one up",
     expect(third["tok-6-old"]).toBe(first["tok-6"]);
     expect(third["tok-6"]).not.toBe(first["tok-6"]);
     ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
+  });
+
+  test("the renamed resource depends on a new one (so it registers, and is diffed, only after that one is made): still one up", async () => {
+    const owner = { userName: "svc-reporting" };
+    spec = { a: { name: "dep-x", ...owner } };
+    write();
+    ok(await pulumi("up", "--yes", "--skip-preview"));
+    const before = held();
+    spec = { d: { name: "dep-d", ...owner }, a: { name: "dep-y", ...owner, dependsOn: ["d"] }, b: { name: "dep-x", ...owner } };
+    write();
+    ok(await pulumi("up", "--yes", "--skip-preview"));
+    const after = held();
+    expect(after["dep-y"]).toBe(before["dep-x"]);
+    expect(after["dep-x"]).not.toBe(before["dep-x"]);
+    expect(after["dep-d"]).toBeGreaterThan(0);
   });
 
   test("a new logical name for the same token name fails before any POST, and says to use aliases or two ups", async () => {

@@ -51,9 +51,12 @@ describe("a token under the name that this create did not make", () => {
     expect((await h.api.call("PUT", `/V4/AccessToken/${other.accessTokenId}`, { token: h.admin, body: { tokenName: "race" } })).status).toBe(200);
     const out = captureStderr();
     try {
-      expect(((await err) as Error).message).toMatch(
+      const message = ((await err) as Error).message;
+      expect(message).toMatch(
         new RegExp(`token ${other.accessTokenId} \\("race"\\) now holds the name, but this create did not make it: it existed before this create's first POST.*It was not touched, and no token was made for this resource`),
       );
+      // Whose token it is, is the question: the message never says this create made it.
+      expect(message).not.toMatch(/after token \d+ was made/);
     } finally {
       out.restore();
     }
@@ -84,6 +87,22 @@ describe("a token under the name that this create did not make", () => {
     expect(((await err) as Error).message).toMatch(/"late"\) now holds the name, but this create did not make it: its renewable-until is not the one this create sent/);
     expect(deletes()).toEqual([]);
     expect(held("late").map((t) => t.accessTokenId)).toEqual([byHand.accessTokenId]);
+  });
+});
+
+describe("a name check's list is at most a moment old", () => {
+  const h = useEmulator();
+  beforeEach(() => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password }));
+
+  test("a token made by hand a second after this run's last list is refused before any POST, even when that POST's answer would be lost", async () => {
+    await up({ name: "earlier", userName: "svc-reporting" });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const byHand = (await h.api.create(h.admin, { tokenName: "fresh-name", userId: SVC_REPORTING })).body.tokenInfo as { accessTokenId: number };
+    await h.api.ctl("POST", "faults", { kind: "status", status: 502, method: "POST", path: "/v4/accesstoken", count: 1 });
+    h.running.emulator.log.length = 0;
+    await expect(up({ name: "fresh-name", userName: "svc-reporting" })).rejects.toThrow(/named "fresh-name" already exists/);
+    expect(h.running.emulator.log.filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`)).toEqual([]);
+    expect(h.running.emulator.store.token(byHand.accessTokenId)).toBeDefined();
   });
 });
 
@@ -137,7 +156,19 @@ describe("a name freed by another resource of the same run", () => {
     expect(names).toEqual(expect.arrayContaining([[a.outs.tokenId, "tok-5-old"], [b.outs.tokenId, "tok-5"]]));
   });
 
-  test("with no rename planned in this run, the name is refused at once, with the way to do it", async () => {
+  test("a rename planned a moment after the create asked (its resource waited for a dependency) is still waited for", async () => {
+    const a = await up({ name: "moving", userName: "svc-reporting" });
+    forgetRun(); // the change comes in a run of its own
+    const renamed = (await provider.check!(a.inputs, { name: "moved", userName: "svc-reporting" })).inputs;
+    const b = up({ name: "moving", userName: "svc-reporting" });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await provider.diff!(a.id, a.outs, renamed)).changes).toBe(true);
+    const updated = await provider.update!(a.id, a.outs, renamed);
+    expect(updated.outs).toMatchObject({ name: "moved" });
+    expect((await b).outs.name).toBe("moving");
+  });
+
+  test("with no rename planned in this run, the name is refused, with the way to do it", async () => {
     await up({ name: "kept-name", userName: "svc-reporting" });
     await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
     await expect(up({ name: "kept-name", userName: "svc-reporting" })).rejects.toThrow(/If another resource of this stack holds it .*keep the logical name with `aliases`, or make the change in two `pulumi up`s/);
