@@ -2,6 +2,13 @@ import type { TokenListEntry } from "./client/schemas";
 
 type ListFn = (userId: number) => Promise<TokenListEntry[]>;
 
+/** How many recent create starts of an owner tell its pace. */
+const PACE_SAMPLES = 4;
+/** The longest a look-up waits for the next create of a steady stream. */
+const MAX_HOLD_MS = 250;
+/** At most this many other creates under way (all owners) count as the engine's workers being idle. */
+const IDLE_CREATES = 1;
+
 export interface ListerOptions {
   /** How old (from when it was sent) a list may be and still serve a name check. */
   nameCheckMaxAgeMs?: number;
@@ -26,9 +33,13 @@ interface Gathering {
   /** The creates of this owner that had not reached their look-up when it opened. */
   members: Set<symbol>;
   openedAt: number;
+  /** Creates that start until then become members. */
+  joinUntil: number;
+  /** It waits at least until then for the next create of a steady stream (see `paceOf`). */
+  holdUntil: number;
   promise: Promise<TokenListEntry[]>;
   fire: () => void;
-  timer?: ReturnType<typeof setTimeout>;
+  timers: ReturnType<typeof setTimeout>[];
 }
 
 /** A create in progress: it either reaches its look-up or ends. */
@@ -67,6 +78,8 @@ export class TokenLister {
   private readonly last = new Map<number, Sent>();
   private readonly underway = new Map<number, Set<symbol>>();
   private readonly gatherings = new Map<number, Gathering>();
+  /** When the last creates of each owner started (a few, newest last). */
+  private readonly starts = new Map<number, number[]>();
   private writes = 0;
   /** Renames planned by this run's diffs, by token id, until their PUT ends. */
   private readonly freeing = new Map<number, { done: Promise<void>; resolve: () => void }>();
@@ -184,8 +197,10 @@ export class TokenLister {
     this.underway.set(userId, underway);
     // Creates come a few at a time, at the engine's pace: one that starts just after a look-up
     // reaches its own a POST later, and is worth waiting for.
+    const now = this.now();
+    this.starts.set(userId, [...(this.starts.get(userId) ?? []).slice(-(PACE_SAMPLES - 1)), now]);
     const open = this.gatherings.get(userId);
-    if (open && this.now() - open.openedAt <= this.joinMs) open.members.add(id);
+    if (open && now <= open.joinUntil) open.members.add(id);
     let left = false;
     const leave = () => {
       if (left) return;
@@ -215,19 +230,38 @@ export class TokenLister {
       fire = () => {
         if (this.gatherings.get(userId) !== g) return;
         this.gatherings.delete(userId);
-        if (g.timer) clearTimeout(g.timer);
+        for (const t of g.timers) clearTimeout(t);
         resolve(this.tokens(userId));
       };
     });
-    const g: Gathering = { members: new Set(this.underway.get(userId) ?? []), openedAt: this.now(), promise, fire };
-    if (g.members.size > 0) g.timer = setTimeout(() => g.fire(), this.gatherMs);
+    const now = this.now();
+    const members = new Set(this.underway.get(userId) ?? []);
+    // Nobody else of this owner under way and hardly anything else either, while creates of this
+    // owner come one after another: the engine's own work between steps paces them (its workers
+    // are idle), so waiting about one gap for the next one costs no time and saves a list.
+    const idle = [...this.underway.values()].reduce((n, s) => n + s.size, 0) <= IDLE_CREATES;
+    const pace = members.size === 0 && idle ? this.paceOf(userId, now) : undefined;
+    const hold = pace === undefined ? 0 : Math.min(MAX_HOLD_MS, Math.round(1.5 * pace));
+    const g: Gathering = { members, openedAt: now, joinUntil: now + Math.max(this.joinMs, hold), holdUntil: now + hold, promise, fire, timers: [] };
     this.gatherings.set(userId, g);
+    if (hold > 0) g.timers.push(setTimeout(() => this.fireIfComplete(userId), hold));
+    if (hold > 0 || members.size > 0) g.timers.push(setTimeout(() => g.fire(), this.gatherMs));
     return g;
+  }
+
+  /** The mean gap between this owner's last creates, when they form a steady stream that is still flowing; else undefined. */
+  private paceOf(userId: number, now: number): number | undefined {
+    const starts = this.starts.get(userId) ?? [];
+    if (starts.length < PACE_SAMPLES) return undefined;
+    const gap = (starts.at(-1)! - starts[0]!) / (starts.length - 1);
+    // Still flowing: the next one is due about now; a stream that stopped is not waited for.
+    return gap <= MAX_HOLD_MS && now - starts.at(-1)! <= 2 * gap ? gap : undefined;
   }
 
   private fireIfComplete(userId: number): void {
     const g = this.gatherings.get(userId);
-    if (!g) return;
+    // A wait for the next create ends when one has joined and reached its look-up.
+    if (!g || (this.now() < g.holdUntil && g.members.size === 0)) return;
     const underway = this.underway.get(userId);
     for (const m of g.members) if (underway?.has(m)) return;
     g.fire();

@@ -167,6 +167,55 @@ describe("the look-ups after concurrent creates of one owner share one list, sen
     expect(await Promise.all([la, lb, ll])).toEqual([[entry(9)], [entry(9)], [entry(9)]]);
   });
 
+  test("creates of one owner that come one at a time, at a steady pace, while the engine's workers are idle: a look-up waits about one gap for the next", async () => {
+    jest.useFakeTimers();
+    try {
+      const sent: number[] = [];
+      const l = new TokenLister(async (userId) => (sent.push(Date.now()), [entry(userId)]), { now: () => Date.now() });
+      const t0 = Date.now();
+      // Four creates, 100 ms apart, each reaching its look-up 30 ms after it started: the first
+      // three have no pace to go by yet and send at once.
+      const lookups: Promise<unknown>[] = [];
+      for (let i = 0; i < 4; i++) {
+        const c = l.creating(1);
+        await jest.advanceTimersByTimeAsync(30);
+        lookups.push(c.lookup());
+        await jest.advanceTimersByTimeAsync(i < 3 ? 70 : 0);
+      }
+      expect(sent.map((t) => t - t0)).toEqual([30, 130, 230]);
+      // The fourth waits: the fifth starts 70 ms later, joins, and one list serves both.
+      await jest.advanceTimersByTimeAsync(70);
+      const fifth = l.creating(1);
+      await jest.advanceTimersByTimeAsync(30);
+      lookups.push(fifth.lookup());
+      await jest.advanceTimersByTimeAsync(200);
+      expect(sent.map((t) => t - t0)).toEqual([30, 130, 230, 430]);
+      await Promise.all(lookups);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test("no waiting for the next create when the workers are busy with other creates", async () => {
+    jest.useFakeTimers();
+    try {
+      const sent: number[] = [];
+      const l = new TokenLister(async (userId) => (sent.push(Date.now()), [entry(userId)]), { now: () => Date.now() });
+      const busy = [l.creating(2), l.creating(3)];
+      const t0 = Date.now();
+      for (let i = 0; i < 5; i++) {
+        const c = l.creating(1);
+        await jest.advanceTimersByTimeAsync(30);
+        void c.lookup();
+        await jest.advanceTimersByTimeAsync(70);
+      }
+      expect(sent.map((t) => t - t0)).toEqual([30, 130, 230, 330, 430]);
+      for (const b of busy) b.end();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test("a create that never reaches its look-up holds the others back only for the gathering's limit", async () => {
     jest.useFakeTimers();
     try {
