@@ -92,12 +92,6 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
 }
 
 /**
- * The name check before a create: a token of the same name would make the create fail, so say so
- * plainly, before any POST; and the name was free, so a token found under it after a lost answer
- * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
- * by a fresh list, since a token deleted a moment ago may still show there.
- */
-/**
  * How old a list may be and still serve a create's name check. After a lost answer, a token that
  * appeared under the name since that list, with the exact name and dates the create sent, cannot
  * be told from the create's own: the list's age widens that window, so it is kept short.
@@ -107,6 +101,13 @@ const NAME_CHECK_MAX_AGE_MS = 500;
 /** How long a create whose name is taken waits for a rename of that token to be planned by this run. */
 const PLAN_GRACE_MS = 3_000;
 
+/**
+ * The name check before a create: a token of the same name would make the create fail, so say so
+ * plainly, before any POST; and the name was free, so a token found under it after a lost answer
+ * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
+ * by a fresh list, since a token deleted a moment ago may still show there. Returns the ids that
+ * list held: tokens that existed before the first POST.
+ */
 export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0): Promise<ReadonlySet<number>> {
   const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
   let listed = await lister.recent(owner.userId, NAME_CHECK_MAX_AGE_MS);

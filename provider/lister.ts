@@ -10,16 +10,16 @@ const MAX_HOLD_MS = 250;
 const IDLE_CREATES = 1;
 
 export interface ListerOptions {
-  /** How old (from when it was sent) a list may be and still serve a name check. */
-  nameCheckMaxAgeMs?: number;
+  /** How old (from when it was sent) a list may be and still serve `recent` when its caller names no age. */
+  recentMaxAgeMs?: number;
   /** The longest a look-up after a create waits for the other creates of its owner to reach theirs. */
   gatherMs?: number;
-  /** How long after the first look-up a create that starts is still waited for. */
+  /** How long after a look-up opens a gathering a create that starts still joins it. */
   joinMs?: number;
   now?: () => number;
 }
 
-/** The last list sent of an owner, for name checks. */
+/** The last list sent of an owner, for `recent`. */
 interface Sent {
   at: number;
   /** The count of finished PUTs and DELETEs when it was sent. */
@@ -32,7 +32,6 @@ interface Sent {
 interface Gathering {
   /** The creates of this owner that had not reached their look-up when it opened. */
   members: Set<symbol>;
-  openedAt: number;
   /** Creates that start until then become members. */
   joinUntil: number;
   /** It waits at least until then for the next create of a steady stream (see `paceOf`). */
@@ -96,7 +95,7 @@ export class TokenLister {
     private readonly list: ListFn,
     options: ListerOptions = {},
   ) {
-    this.maxAgeMs = options.nameCheckMaxAgeMs ?? 2_000;
+    this.maxAgeMs = options.recentMaxAgeMs ?? 2_000;
     this.gatherMs = options.gatherMs ?? 1_000;
     this.joinMs = options.joinMs ?? 100;
     this.now = options.now ?? Date.now;
@@ -242,7 +241,7 @@ export class TokenLister {
     const idle = [...this.underway.values()].reduce((n, s) => n + s.size, 0) <= IDLE_CREATES;
     const pace = members.size === 0 && idle ? this.paceOf(userId, now) : undefined;
     const hold = pace === undefined ? 0 : Math.min(MAX_HOLD_MS, Math.round(1.5 * pace));
-    const g: Gathering = { members, openedAt: now, joinUntil: now + Math.max(this.joinMs, hold), holdUntil: now + hold, promise, fire, timers: [] };
+    const g: Gathering = { members, joinUntil: now + Math.max(this.joinMs, hold), holdUntil: now + hold, promise, fire, timers: [] };
     this.gatherings.set(userId, g);
     if (hold > 0) g.timers.push(setTimeout(() => this.fireIfComplete(userId), hold));
     if (hold > 0 || members.size > 0) g.timers.push(setTimeout(() => g.fire(), this.gatherMs));

@@ -186,21 +186,17 @@ export function report(input: ReportInput): string {
     const lv = largest.byVariant;
     if (lv.shaped) {
       const cpu = (x: Variant, op: Op) => cpuOf(lv[x][op])?.total ?? best(lv[x][op]);
-      const share = (op: Op) => (cpu("shaped", op) - cpu("floor", op)) / Math.max(1, cpu("ours", op) - cpu("floor", op));
-      L.push(
-        "What the shape of the state costs by itself, from the shaped variant (CPU time, so that other load counts for little): " +
-          OPS.map((op) => `${op}: shaped ${r2(cpu("shaped", op) / cpu("floor", op))}× the floor, ours ${r2(cpu("ours", op) / cpu("shaped", op))}× shaped, so the shape is ${Math.round(100 * Math.max(0, Math.min(1, share(op))))} % of ours' cost beyond the floor`).join("; ") +
-          ".",
-        "",
-      );
+      /** Per operation: `v` against the floor, `w` against `v`, and the share of ours' cost beyond the floor that `hi` − `lo` is. */
+      const breakdown = (intro: string, v: Variant, w: Variant, [hi, lo]: [Variant, Variant], part: string) =>
+        intro +
+        OPS.map((op) => {
+          const share = (cpu(hi, op) - cpu(lo, op)) / Math.max(1, cpu("ours", op) - cpu("floor", op));
+          return `${op}: ${v} ${r2(cpu(v, op) / cpu("floor", op))}× the floor, ${w} ${r2(cpu(w, op) / cpu(v, op))}× ${v}, so ${part} ${Math.round(100 * Math.max(0, Math.min(1, share)))} % of ours' cost beyond the floor`;
+        }).join("; ") +
+        ".";
+      L.push(breakdown("What the shape of the state costs by itself, from the shaped variant (CPU time, so that other load counts for little): ", "shaped", "ours", ["shaped", "floor"], "the shape is"), "");
       if (lv.plain) {
-        const secrets = (op: Op) => (cpu("shaped", op) - cpu("plain", op)) / Math.max(1, cpu("ours", op) - cpu("floor", op));
-        L.push(
-          "Of that, what the two secrets cost, from the plain variant (the same shape with the secrets in plain text): " +
-            OPS.map((op) => `${op}: plain ${r2(cpu("plain", op) / cpu("floor", op))}× the floor, shaped ${r2(cpu("shaped", op) / cpu("plain", op))}× plain, so the secrets are ${Math.round(100 * Math.max(0, Math.min(1, secrets(op))))} % of ours' cost beyond the floor`).join("; ") +
-            ".",
-          "",
-        );
+        L.push(breakdown("Of that, what the two secrets cost, from the plain variant (the same shape with the secrets in plain text): ", "plain", "shaped", ["shaped", "plain"], "the secrets are"), "");
       }
     }
   }

@@ -53,7 +53,7 @@ describe("a name check takes a list sent a moment ago, unless a name may have be
   test("it joins the list in flight, and takes an answered one while it is young; an older one is sent again", async () => {
     const m = manualList();
     let now = 1_000;
-    const l = new TokenLister(m.list, { nameCheckMaxAgeMs: 2_000, now: () => now });
+    const l = new TokenLister(m.list, { recentMaxAgeMs: 2_000, now: () => now });
     const first = l.tokens(1);
     await tick();
     const check = l.recent(1);
