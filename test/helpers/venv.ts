@@ -24,19 +24,19 @@ export async function projectPython(): Promise<string> {
 
 /**
  * Runs a Python script without blocking the event loop (an in-process emulator must keep
- * answering it). Resolves with its output whatever its exit code.
+ * answering it), with `input` on its stdin. Resolves with its output whatever its exit code.
  */
-export async function runPython(
+export function runPython(
   python: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(python, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: 120_000, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
-    if (typeof err.code !== "number") throw e;
-    return { code: err.code, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
+  return new Promise((resolve, reject) => {
+    const child = execFile(python, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: 120_000, maxBuffer: 16 << 20 }, (e, stdout, stderr) => {
+      const code = e ? (e as { code?: unknown }).code : 0;
+      if (typeof code !== "number") return reject(e ?? new Error("python ended without an exit code"));
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin?.end(opts.input ?? "");
+  });
 }
