@@ -9,6 +9,11 @@ req="$root/scripts/python-requirements.txt"
 log() { echo "python-env: $*" >&2; }
 py="${PYTHON:-python3}"
 command -v "$py" >/dev/null || { log "no python3: install Python 3.9+ (Debian: python3 python3-venv)"; exit 1; }
+# Test files that run at once (jest's workers) may all ask for the environment on a cold machine:
+# one makes it, the others wait for it.
+mkdir -p "$root/.tools"
+exec 9>"$root/.tools/venv.lock"
+flock 9
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
