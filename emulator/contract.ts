@@ -71,6 +71,14 @@ export const SESSION_RENEWAL = {
 } as const;
 
 /**
+ * `POST /Logout` under a token that is neither a session nor an access token (logged out before,
+ * or never issued): HTTP 200 with this text, as Commvault documents it (reference D14). The SDK's
+ * logout reads a non-401 answer as "already logged out"; a 401 would send it to RenewLoginToken,
+ * whose refusal it reports as a failed login.
+ */
+export const LOGOUT_UNKNOWN_TOKEN = "Invalid authorization token provided.";
+
+/**
  * The body of `GET {base}` (contract section 1). Undocumented: Commvault's Python SDK only
  * checks for HTTP 200 before it logs in.
  */

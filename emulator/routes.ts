@@ -21,7 +21,8 @@ const routes: Route[] = [
   { method: "POST", pattern: /^\/login$/, authenticated: false, handle: (c, _u, r) => login(c.store, c.clock, r) },
   // Open: the SDK sends it with the expired token still in its Authtoken header.
   { method: "POST", pattern: /^\/renewlogintoken$/, authenticated: false, handle: (c, _u, r) => renewLoginToken(c.store, c.clock, r) },
-  { method: "POST", pattern: /^\/logout$/, authenticated: true, handle: (c, u) => logout(c.store, u!) },
+  // Open: it authenticates by itself, to answer a token it does not know as Commvault documents.
+  { method: "POST", pattern: /^\/logout$/, authenticated: false, handle: (c, _u, r) => logout(c.store, c.clock, r) },
   { method: "GET", pattern: /^\/user$/, authenticated: true, handle: (c) => listUsers(c.store) },
   { method: "POST", pattern: /^\/whoami$/, authenticated: true, handle: (_c, u) => whoAmI(u!) },
   { method: "GET", pattern: /^\/v2\/whoami$/, authenticated: true, handle: (_c, u) => whoAmI(u!) },

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import type { Caller } from "./auth";
+import { authenticate, credentialOf } from "./auth";
 import type { Clock } from "./clock";
-import { ERRORS, LIMITS, SESSION_RENEWAL } from "./contract";
+import { ERRORS, LIMITS, LOGOUT_UNKNOWN_TOKEN, SESSION_RENEWAL } from "./contract";
 import { ok, type ApiRequest, type ApiResponse } from "./http";
 import type { SessionRecord, Store } from "./store";
 import { asBody, optionalInt } from "./validate";
@@ -45,7 +45,17 @@ export function login(store: Store, clock: Clock, req: ApiRequest): ApiResponse 
   });
 }
 
-export function logout(store: Store, caller: Caller): ApiResponse {
+/**
+ * `POST /Logout`: ends the caller's session (an access token stays valid). A token the server does
+ * not know, such as one logged out already, gets Commvault's documented text; an idle session, a
+ * dead access token or no token at all get the 401 of every other call.
+ */
+export function logout(store: Store, clock: Clock, req: ApiRequest): ApiResponse {
+  const credential = credentialOf(req.headers);
+  if (credential && !store.data.sessions.some((s) => s.token === credential) && !store.data.tokens.some((t) => t.accessToken === credential)) {
+    return ok(LOGOUT_UNKNOWN_TOKEN);
+  }
+  const caller = authenticate(store, clock, req);
   if (caller.kind === "session") {
     store.data.sessions = store.data.sessions.filter((s) => s !== caller.session);
     store.save();

@@ -194,6 +194,10 @@ describe.each([false, true])("cvpysdk 11.44 drives the emulator, errorsAsHttp200
     // Idle: 401, renewed, again 200. Logged out: 401, RenewLoginToken refuses (HTTP 200 with an error).
     expect(statuses("/renewlogintoken")).toEqual([200, 200]);
     expect(out.sent.filter((s) => s.call.endsWith("RenewLoginToken")).length).toBe(2);
+    // A second logout gets Commvault's documented text, which the SDK hands back (a 401 would have
+    // sent it to RenewLoginToken and out as "Failed to Login").
+    expect(out.secondLogout).toBe("Invalid authorization token provided.");
+    expect(statuses("/logout")).toEqual([200, 200]);
 
     expect(out.expiredToken).toEqual({ sdk: "CVPySDK 106", message: "The token has expired. Please login again" });
     // The renew carried the expired token in Authtoken; the emulator went by the pair in the body.

@@ -69,6 +69,18 @@ describe("emulator: transport and authentication (contract sections 1-2)", () =>
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: h.alice })).status).toBe(401);
   });
 
+  test("logout of a token the server does not know answers Commvault's text; no token, or an idle session, the usual 401", async () => {
+    await h.api.call("POST", "/Logout", { token: h.alice });
+    for (const token of [h.alice, "QSDK 0123abcd"]) {
+      expect(await h.api.call("POST", "/Logout", { token })).toMatchObject({ status: 200, body: "Invalid authorization token provided." });
+    }
+    expect((await h.api.call("POST", "/Logout")).status).toBe(401);
+    h.running.emulator.clock.advance(31 * 60);
+    expect((await h.api.call("POST", "/Logout", { token: h.admin })).status).toBe(401);
+    // The idle session is still there to renew: the 401 ended nothing.
+    expect(h.running.emulator.store.data.sessions.some((s) => h.admin.endsWith(s.token))).toBe(true);
+  });
+
   test("GET /User lists users with their type", async () => {
     const r = await h.api.call("GET", "/User", { token: h.alice });
     expect(r.status).toBe(200);

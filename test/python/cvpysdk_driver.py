@@ -180,6 +180,8 @@ def session(base):
     # RenewLoginToken refuses a logged-out session.
     commcell(base, authtoken=alice._headers["Authtoken"]).logout()
     out["loggedOut"] = failure(lambda: user_of(alice, 11).get_access_tokens())
+    # Logging out a session that has ended already: the SDK returns the server's answer.
+    out["secondLogout"] = alice.logout()
     # A script holding only its access token (as a consumer does) renews it once it has expired: the
     # SDK sends the expired token in Authtoken, and Renew goes by the pair in the body.
     pair = user_of(commcell(base, *ALICE), 11).create_access_token("self")
