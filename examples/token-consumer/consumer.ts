@@ -125,7 +125,9 @@ async function renew(apiUrl: string, file: string, state: ConsumerState, now: nu
   if ((a.status >= 400 && a.status < 500) || (a.status < 300 && code !== 0)) {
     saveState(file, { ...state, renewSentAt: undefined });
     const why = typeof a.body.errorMessage === "string" ? a.body.errorMessage : `HTTP ${a.status}`;
-    const hint = a.status === 404 ? "the token no longer exists (retired, revoked, or replaced)" : "if its life is over, `pulumi up --refresh` extends or replaces it";
+    // Gone: a 404, or the same refusal as HTTP 200 (some servers answer so), known by its words.
+    const gone = a.status === 404 || (a.status < 300 && /not found/i.test(why));
+    const hint = gone ? "the token no longer exists (retired, revoked, or replaced)" : "if its life is over, `pulumi up --refresh` extends or replaces it";
     throw new Error(`token ${state.tokenId}: Commvault refused the renew (${why}): ${hint}; the next run goes on, or switches to the stack's new token`);
   }
   const b = a.body;

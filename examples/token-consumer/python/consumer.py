@@ -184,7 +184,9 @@ def renew(api_url, file, state, now):
     if 400 <= status < 500 or (status < 300 and code != 0):
         save_state(file, {**state, "renewSentAt": None})
         why = b["errorMessage"] if isinstance(b.get("errorMessage"), str) else f"HTTP {status}"
-        hint = ("the token no longer exists (retired, revoked, or replaced)" if status == 404
+        # Gone: a 404, or the same refusal as HTTP 200 (some servers answer so), known by its words.
+        gone = status == 404 or (status < 300 and "not found" in why.lower())
+        hint = ("the token no longer exists (retired, revoked, or replaced)" if gone
                 else "if its life is over, `pulumi up --refresh` extends or replaces it")
         raise ConsumerError(f"token {tid}: Commvault refused the renew ({why}): {hint}; the next run goes on, "
                             "or switches to the stack's new token")

@@ -1,0 +1,143 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SVC_REPORTING, useEmulator } from "../helpers/emulator";
+import { ROOT } from "../helpers/pack";
+import { projectPython, runPython } from "../helpers/venv";
+import { parseStackOutput, runOnce } from "../../examples/token-consumer/consumer";
+
+jest.setTimeout(120_000);
+
+const CONSUMER = path.join(ROOT, "examples/token-consumer/python/consumer.py");
+
+let python: string;
+beforeAll(async () => {
+  python = await projectPython();
+}, 600_000);
+
+/**
+ * The Python token consumer (examples/token-consumer/python) against the emulator without Pulumi:
+ * the ways a run can go wrong, each with the fix in its message, none with a secret, and never a
+ * second renew of a pair whose renew got no usable answer. The Node.js consumer's refusal is checked
+ * beside it, on the same state file. test/e2e/consumer-python.test.ts has the life across 38 days
+ * under the plain CLI.
+ */
+describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", (errorsAsHttp200) => {
+  const h = useEmulator({ variants: { errorsAsHttp200 } });
+  let dir: string;
+  let stateFile: string;
+  let now: number;
+  const renewCalls = () => h.running.emulator.log.filter((e) => e.path === "/v4/accesstoken/renew").length;
+  const state = () => JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>;
+  /** A token for svc-reporting, as the stack outputs hand it over. */
+  const issue = async (name = "reporting-job", generation = 1) => {
+    const r = await h.api.create(h.admin, { tokenName: name, userId: SVC_REPORTING });
+    const t = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
+    return { tokenId: t.accessTokenId, generation, accessToken: t.accessToken, refreshToken: t.refreshToken };
+  };
+  const consume = async (outputs: Record<string, unknown>, extra: string[] = []) => {
+    const file = path.join(dir, "stack-output.json");
+    fs.writeFileSync(file, JSON.stringify(outputs), { mode: 0o600 });
+    const r = await runPython(python, [CONSUMER, "--api-url", h.running.url, "--stack-output", file, "--state", stateFile, ...extra], { env: { COMMVAULT_TOKENS_NOW: String(now) } });
+    let held: Record<string, unknown> = {};
+    try {
+      held = state();
+    } catch {
+      // no state yet, or a garbled one (a test of that)
+    }
+    for (const secret of [outputs.accessToken, outputs.refreshToken, held.accessToken, held.refreshToken]) {
+      if (typeof secret === "string") expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+    return r;
+  };
+  const report = (r: { code: number; stdout: string; stderr: string }) => {
+    if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-pyconsumer-"));
+    stateFile = path.join(dir, ".consumer", "state.json");
+    now = h.running.emulator.clock.now();
+  });
+
+  test("a 5xx on the renew may come after the server committed: the consumer stops and never sends that pair again", async () => {
+    const out = await issue();
+    await h.api.ctl("POST", "faults", { kind: "status", status: 503, method: "POST", path: "/v4/accesstoken/renew", count: 1 });
+    const first = await consume(out);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/token \d+: the renew answered HTTP 503 without a new pair; .*will not renew it again.*rotationTrigger/);
+    expect(state().renewSentAt).toBe(now);
+    const again = await consume(out);
+    expect(again.stderr).toMatch(/will not renew it again/);
+    expect(renewCalls()).toBe(1);
+  });
+
+  test("a refusal changes nothing: the flag is cleared, and a new token in the stack outputs is taken up", async () => {
+    const out = await issue();
+    expect(report(await consume(out))).toMatchObject({ tokenId: out.tokenId, switched: true, renewed: true, user: "svc-reporting" });
+    expect((await h.api.call("DELETE", `/V4/AccessToken/${out.tokenId}`, { token: h.admin })).status).toBe(200);
+    now += 30 * 60;
+    h.running.emulator.clock.set(now);
+    const refused = await consume(out);
+    expect(refused.stderr.trim()).toBe(`token-consumer: token ${out.tokenId}: Commvault refused the renew (Access token not found): the token no longer exists (retired, revoked, or replaced); the next run goes on, or switches to the stack's new token`);
+    expect(state().renewSentAt).toBeUndefined();
+    // The Node.js consumer, on the same state file, says the same.
+    await expect(runOnce({ stackOutput: parseStackOutput(out), stateFile, apiUrl: h.running.url, now })).rejects.toThrow(refused.stderr.trim().replace(/^token-consumer: /, ""));
+    expect(renewCalls()).toBe(3);
+    const next = await issue("reporting-job-2", 2);
+    expect(report(await consume(next))).toMatchObject({ tokenId: next.tokenId, generation: 2, switched: true, renewed: true });
+    expect(state().adopted).toEqual([out.tokenId, next.tokenId]);
+  });
+
+  test("after the refresh window the token is dead: the consumer says so without a call", async () => {
+    const out = await issue();
+    report(await consume(out));
+    const calls = renewCalls();
+    now += 15 * 86_400;
+    h.running.emulator.clock.set(now);
+    const dead = await consume(out);
+    expect(dead.stderr).toMatch(/token \d+ is dead: its refresh window ended at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; `pulumi up --refresh` replaces it/);
+    expect(renewCalls()).toBe(calls);
+  });
+
+  test("a token refused before its time by the consumer's clock (the server's runs ahead) is renewed once and used", async () => {
+    const out = await issue();
+    report(await consume(out));
+    h.running.emulator.clock.set(now + 31 * 60); // the consumer's clock stays: 30 minutes left by it
+    expect(report(await consume(out))).toMatchObject({ tokenId: out.tokenId, switched: false, renewed: true, user: "svc-reporting" });
+    expect(renewCalls()).toBe(2);
+  });
+
+  test("bad inputs stop the run before anything is sent, each message naming the fix and quoting nothing", async () => {
+    const out = await issue();
+    const cases: [Record<string, unknown>, string[], string][] = [
+      [{ ...out, refreshToken: "[secret]" }, [], "the stack output's refreshToken is masked: write it with `pulumi stack output --json --show-secrets`"],
+      [{ ...out, tokenId: "12" }, [], "the stack output has no tokenId"],
+      [{ tokenId: out.tokenId, sealedPair: "-----BEGIN AGE ENCRYPTED FILE-----\n" }, [], "the stack output's pair is sealed (sealedPair): pass --identity <age identity file>"],
+    ];
+    const identity = path.join(dir, "identity.txt");
+    const keygen = await runPython(python, [path.join(ROOT, "test/python/age_tool.py"), "keygen", identity]);
+    expect(keygen.code).toBe(0);
+    for (const [outputs, extra, message] of cases) {
+      const r = await consume(outputs, extra);
+      expect([r.code, r.stderr.trim()]).toEqual([1, `token-consumer: ${message}`]);
+    }
+    const notAge = await consume({ tokenId: out.tokenId, sealedPair: out.accessToken }, ["--identity", identity]);
+    expect(notAge.stderr.trim()).toBe(`token-consumer: the stack output's sealedPair does not open with ${identity}: it was sealed to another recipient (check the stack's sealTo), or it is not an age file`);
+    fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+    fs.writeFileSync(stateFile, `{"accessToken": "${out.accessToken}"`);
+    const garbled = await consume(out);
+    expect(garbled.stderr.trim()).toBe(`token-consumer: ${stateFile} is not a consumer state file; move it away only if this consumer never renewed, else its token may be revoked`);
+    expect(renewCalls()).toBe(0);
+  });
+
+  test("an identity file without a key is refused with what it should hold", async () => {
+    const out = await issue();
+    const identity = path.join(dir, "empty-identity.txt");
+    fs.writeFileSync(identity, "# no key here\n", { mode: 0o600 });
+    const r = await consume({ tokenId: out.tokenId, sealedPair: "x" }, ["--identity", identity]);
+    expect(r.stderr.trim()).toBe(`token-consumer: ${identity} holds no age identity (a line AGE-SECRET-KEY-1..., as age-keygen writes)`);
+    expect(renewCalls()).toBe(0);
+  });
+});
