@@ -105,7 +105,7 @@ describe.each([false, true])("cvpysdk 11.44 drives the emulator, errorsAsHttp200
 
     expect(out.scim).toEqual({ accessTokenId: expect.any(Number), tokenName: "scim", userId: SVC_BACKUP, tokenType: 1, accessToken: expect.any(String), tokenExpiryTimestamp: now + 20 * DAY });
     expect(out.custom).toMatchObject({ tokenName: "custom", tokenType: 3, refreshToken: expect.any(String) });
-    expect(out.hyperscale).toMatchObject({ tokenName: "hyperscale", tokenType: 5, refreshToken: expect.any(String), renewableUntilTimestamp: expect.any(Number) });
+    expect(out.hyperscale).toMatchObject({ tokenName: "hyperscale", tokenType: 5, refreshToken: expect.any(String), renewableUntilTimestamp: now + 50 * DAY });
 
     const listed = out.listed.tokens as Info[];
     expect(listed.map((t) => t.tokenName)).toEqual(["backup", "scim", "custom", "hyperscale"]);
@@ -118,7 +118,7 @@ describe.each([false, true])("cvpysdk 11.44 drives the emulator, errorsAsHttp200
     expect(out.renamed).toEqual({ accessTokenId: all.accessTokenId, tokenName: "backup-2", tokenType: 2, renewableUntilTimestamp: now + 200 * DAY, tokenExpiryTimestamp: all.tokenExpiryTimestamp });
     expect([out.toCustom.tokenType, out.toHyperscale.tokenType, out.toAll.tokenType]).toEqual([3, 5, 2]);
     const puts = log().filter((e) => e.method === "PUT").map((e) => e.body);
-    expect(puts.slice(1, 4)).toEqual([{ tokenType: 3, apiEndpoints: ["/client"] }, { tokenType: 5 }, { tokenType: 2 }]);
+    expect(puts.slice(1, 5)).toEqual([{ tokenName: "backup-2" }, { tokenType: 3, apiEndpoints: ["/client"] }, { tokenType: 5 }, { tokenType: 2 }]);
     expect(out.scimEdited).toMatchObject({ tokenType: 1, tokenExpiryTimestamp: now + 20 * DAY });
     refusal(out.refusedScope, "User 106", "Scope cannot be changed for this access token");
     refusal(out.toScim, "User 106", "Scope cannot be changed for this access token");

@@ -117,7 +117,9 @@ def lifecycle(base):
                                                   token_expiry_time=now + 20 * day, renewable_until_time=now + 300 * day))
     out["custom"] = shown(admin.create_access_token("custom", token_type=3, service_account_id=SVC_BACKUP,
                                                     api_endpoints=["/client", "/v4/servergroup"]))
-    out["hyperscale"] = shown(admin.create_access_token("hyperscale", token_type=5, service_account_id=SVC_BACKUP))
+    # Hyperscale is in neither lifetime's docstring; the SDK sends renewable_until_time as given.
+    out["hyperscale"] = shown(admin.create_access_token("hyperscale", token_type=5, service_account_id=SVC_BACKUP,
+                                                        renewable_until_time=now + 50 * day))
     out["listed"] = admin.get_access_tokens(SVC_BACKUP)
     out["ownList"] = admin.get_access_tokens()  # no user id: the User object's own (admin's)
 
@@ -125,6 +127,8 @@ def lifecycle(base):
     out["renamed"] = admin.edit_access_token(tid, token_name="backup-2", renewable_until_time=now + 200 * day,
                                              token_expiry_time=now + day,
                                              ip_allowlist=["172.16.0.1-172.16.0.9", "127.0.0.1-127.0.0.9"])
+    # An empty allow list is falsy: the SDK leaves it out, so it cannot clear one.
+    out["emptyAllowList"] = admin.edit_access_token(tid, token_name="backup-2", ip_allowlist=[])
     out["toCustom"] = admin.edit_access_token(tid, token_type=3, api_endpoints=["/client"])
     out["toHyperscale"] = admin.edit_access_token(tid, token_type=5)
     out["toAll"] = admin.edit_access_token(tid, token_type=2)
