@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ADMIN, useEmulator } from "../helpers/emulator";
@@ -230,12 +231,15 @@ describe("end to end: the Python consumer keeps working over time", () => {
     const seal = await runPython(python, [AGE_TOOL, "seal", recipient.stdout.trim()], { input: JSON.stringify({ accessToken: gen3.accessToken, refreshToken: gen3.refreshToken }) });
     expect(seal.stdout).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
     const { accessToken: _a, refreshToken: _r, ...plain } = gen3;
-    const sealed = { ...plain, sealedPair: seal.stdout };
+    // The shape a stack with sealTo publishes (branch i23): no plaintext pair; the ciphertext and the
+    // access token's fingerprint (16 hex digits of SHA-256).
+    const sealed = { ...plain, sealedPair: seal.stdout, secretFingerprint: createHash("sha256").update(gen3.accessToken).digest("hex").slice(0, 16) };
     const held = fs.readFileSync(stateFile, "utf8");
     const before = renewCalls();
     await expect(consume({ outputs: sealed })).rejects.toThrow("the stack output's pair is sealed (sealedPair): pass --identity <age identity file>");
     await expect(consume({ outputs: sealed, identity: path.join(dir, "other-identity.txt") })).rejects.toThrow(/sealedPair does not open with .*other-identity.txt: it was sealed to another recipient/);
     await expect(consume({ outputs: gen3, identity })).rejects.toThrow(/--identity was given, but the stack output has no sealedPair/);
+    await expect(consume({ outputs: { ...sealed, secretFingerprint: "0123456789abcdef" }, identity })).rejects.toThrow(/sealedPair does not match its secretFingerprint: the file mixes two deployments/);
     expect(renewCalls()).toBe(before);
     expect(fs.readFileSync(stateFile, "utf8")).toBe(held);
 

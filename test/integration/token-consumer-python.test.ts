@@ -123,6 +123,9 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
       const r = await consume(outputs, extra);
       expect([r.code, r.stderr.trim()]).toEqual([1, `token-consumer: ${message}`]);
     }
+    const noRefresh = await runPython(python, [path.join(ROOT, "test/python/age_tool.py"), "seal", keygen.stdout.trim()], { input: JSON.stringify({ accessToken: out.accessToken }) });
+    const scimLike = await consume({ tokenId: out.tokenId, sealedPair: noRefresh.stdout }, ["--identity", identity]);
+    expect(scimLike.stderr.trim()).toBe("token-consumer: the stack output's sealedPair holds no refreshToken: this consumer renews, so the token's scope must be All, Custom or Hyperscale");
     const notAge = await consume({ tokenId: out.tokenId, sealedPair: out.accessToken }, ["--identity", identity]);
     expect(notAge.stderr.trim()).toBe(`token-consumer: the stack output's sealedPair does not open with ${identity}: it was sealed to another recipient (check the stack's sealTo), or it is not an age file`);
     fs.mkdirSync(path.dirname(stateFile), { recursive: true });

@@ -17,6 +17,7 @@ when an older pair is sent again, so this consumer:
 """
 import argparse
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -76,9 +77,17 @@ def open_sealed_pair(sealed, identity_file):
         pair = json.loads(plain)
     except ValueError:
         pair = None
-    if not isinstance(pair, dict) or not all(isinstance(pair.get(k), str) and pair.get(k) for k in ("accessToken", "refreshToken")):
-        raise ConsumerError("the stack output's sealedPair opened, but holds no {accessToken, refreshToken}")
+    if not isinstance(pair, dict) or not isinstance(pair.get("accessToken"), str) or not pair["accessToken"]:
+        raise ConsumerError("the stack output's sealedPair opened, but holds no accessToken")
+    if not isinstance(pair.get("refreshToken"), str) or not pair["refreshToken"]:
+        raise ConsumerError("the stack output's sealedPair holds no refreshToken: this consumer renews, so the token's "
+                            "scope must be All, Custom or Hyperscale")
     return pair
+
+
+def fingerprint(access_token):
+    """The provider's secretFingerprint: the first 16 hex digits of SHA-256 over the access token."""
+    return hashlib.sha256(access_token.encode()).hexdigest()[:16]
 
 
 def parse_stack_output(value, identity_file=None):
@@ -92,6 +101,11 @@ def parse_stack_output(value, identity_file=None):
             raise ConsumerError("--identity was given, but the stack output has no sealedPair: set the token's sealTo "
                                 "and export sealedPair, or drop --identity to read the plaintext pair")
         pair = open_sealed_pair(sealed, identity_file)
+        # The stack publishes the fingerprint beside the ciphertext: a mismatch is an output file
+        # pieced together from two deployments.
+        if isinstance(o.get("secretFingerprint"), str) and o["secretFingerprint"] != fingerprint(pair["accessToken"]):
+            raise ConsumerError("the stack output's sealedPair does not match its secretFingerprint: the file mixes two "
+                                "deployments; write it again with `pulumi stack output --json --show-secrets`")
     else:
         if isinstance(o.get("sealedPair"), str) and not o.get("accessToken"):
             raise ConsumerError("the stack output's pair is sealed (sealedPair): pass --identity <age identity file>")
