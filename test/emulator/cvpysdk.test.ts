@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { ALICE, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { ROOT } from "../helpers/pack";
+import { selfSignedCert } from "../helpers/tls";
 import { projectPython, runPython } from "../helpers/venv";
 
 jest.setTimeout(120_000);
@@ -209,5 +210,23 @@ describe.each([false, true])("cvpysdk 11.44 drives the emulator, errorsAsHttp200
     expect(out.tokenLists).toEqual(["self"]);
     refusal(out.tokenCannotCreate, "User 104", "Access token creation not allowed using another access token");
     expect(statuses("/v4/accesstoken", "POST")).toEqual([200, status(403)]);
+  });
+});
+
+describe("cvpysdk 11.44 over HTTPS", () => {
+  const tls = selfSignedCert();
+  const h = useEmulator({ tls: { key: tls.key, cert: tls.cert } });
+
+  test("with the CA file as certificate_path it checks, logs in and lists; without it the certificate check fails and the SDK calls the server unreachable", async () => {
+    expect(h.running.url).toMatch(/^https:\/\//);
+    const r = await runPython(python, [DRIVER, "tls", h.running.url], { env: { CVPYSDK_CA: tls.certFile } });
+    if (r.code !== 0) throw new Error(r.stderr);
+    const out = JSON.parse(r.stdout) as Out;
+    expect(out.withCa).toEqual({ user: "admin", tokens: [] });
+    expect(out.withoutCa).toEqual({ sdk: "Commcell 101", message: expect.stringMatching(/^Commcell is not reachable/) });
+    // Two checks sent; the second failed its handshake, so the emulator saw only the first (a full
+    // https:// URL gets no http:// fall-back).
+    expect(out.sent.filter((s) => s.call === "GET /commandcenter/api/").length).toBe(2);
+    expect(h.running.emulator.log.map((e) => `${e.method} ${e.path}`)).toEqual(["GET /", "POST /login", "GET /v4/accesstoken"]);
   });
 });

@@ -10,6 +10,7 @@ computes the same way from the emulator's store.
 """
 import hashlib
 import json
+import os
 import sys
 from urllib.parse import urlparse
 
@@ -201,7 +202,19 @@ def session(base):
     return out
 
 
-SCENARIOS = {"way-in": way_in, "lifecycle": lifecycle, "errors": errors, "session": session}
+def tls(base):
+    """An emulator serving HTTPS with a throwaway certificate, whose PEM file is in CVPYSDK_CA."""
+    ca = os.environ["CVPYSDK_CA"]
+    host = urlparse(base).netloc
+    out = {}
+    cc = Commcell(host, *ADMIN, certificate_path=ca, web_service_url=base)
+    out["withCa"] = {"user": cc.commcell_username, "tokens": user_of(cc, 1).get_access_tokens()["tokens"]}
+    # Without the CA the certificate check fails, and the SDK reports the server as unreachable.
+    out["withoutCa"] = failure(lambda: Commcell(host, *ADMIN, web_service_url=base))
+    return out
+
+
+SCENARIOS = {"way-in": way_in, "lifecycle": lifecycle, "errors": errors, "session": session, "tls": tls}
 
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
