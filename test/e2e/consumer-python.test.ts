@@ -113,6 +113,16 @@ describe("end to end: the Python consumer keeps working over time", () => {
     expect(fs.statSync(stateFile).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(`${stateFile}.lock`)).toBe(false);
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: gen1.accessToken })).status).toBe(401);
+    // A cvpysdk script takes the consumer's token as the README shows.
+    const script = [
+      "import json, sys",
+      "from cvpysdk.commcell import Commcell",
+      "state = json.load(open(sys.argv[1]))",
+      "cc = Commcell('127.0.0.1', authtoken=f\"Bearer {state['accessToken']}\", web_service_url=sys.argv[2])",
+      "print(cc.commcell_username)",
+    ].join("\n");
+    const sdk = await runPython(python, ["-c", script, stateFile, h.running.url]);
+    expect([sdk.code, sdk.stdout.trim(), sdk.stderr]).toEqual([0, "svc-reporting", ""]);
   });
 
   test("within the half hour: time left, it only uses the token; a run under way keeps a second one out; under 5 minutes left, it renews", async () => {
