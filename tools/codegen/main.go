@@ -4,6 +4,8 @@
 // generators themselves live in github.com/pulumi/pulumi/pkg/v3 and need no host.
 //
 //	go run . -schema ../../plugin/schema.json -version 0.1.0 -out ../../sdk
+//
+// `codegen import-code` prints code for imported tokens (importcode.go).
 package main
 
 import (
@@ -46,6 +48,13 @@ func (noLoader) LoadPackageReferenceV2(context.Context, *schema.PackageDescripto
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "import-code" {
+		if err := importCode(os.Args[2:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "import-code:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	schemaPath := flag.String("schema", "plugin/schema.json", "the provider's schema")
 	version := flag.String("version", "", "the package version (package.json's)")
 	out := flag.String("out", "sdk", "the folder that gets python/ and go/")
@@ -57,27 +66,20 @@ func main() {
 }
 
 func run(schemaPath, version, out string) error {
-	raw, err := os.ReadFile(schemaPath)
+	pkg, err := bindSchema(schemaPath, version)
 	if err != nil {
 		return err
-	}
-	var spec schema.PackageSpec
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return fmt.Errorf("%s: %w", schemaPath, err)
-	}
-	if version != "" {
-		spec.Version = version
-	}
-	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
-	if err != nil {
-		return err
-	}
-	if diags.HasErrors() {
-		return fmt.Errorf("%s: %s", schemaPath, diags.Error())
 	}
 	py, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
 	if err != nil {
 		return fmt.Errorf("python: %w", err)
+	}
+	// pyproject.toml names README.md beside it as the package's long description, but the
+	// generator writes it only inside the package: without a copy, a built wheel has none.
+	for name, text := range py {
+		if dir, file := filepath.Split(name); file == "README.md" && dir != "" && !strings.Contains(strings.TrimSuffix(dir, "/"), "/") {
+			py["README.md"] = text
+		}
 	}
 	golang, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
@@ -89,6 +91,29 @@ func run(schemaPath, version, out string) error {
 		}
 	}
 	return nil
+}
+
+// bindSchema reads and binds the provider's schema, at version when one is given.
+func bindSchema(schemaPath, version string) (*schema.Package, error) {
+	raw, err := os.ReadFile(schemaPath)
+	if err != nil {
+		return nil, err
+	}
+	var spec schema.PackageSpec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", schemaPath, err)
+	}
+	if version != "" {
+		spec.Version = version
+	}
+	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("%s: %s", schemaPath, diags.Error())
+	}
+	return pkg, nil
 }
 
 // write replaces the generated files of one SDK, keeping nothing stale; files it does not
