@@ -13,10 +13,14 @@ want="$(cd "$root/sdk/python" && find . -type f ! -path '*/__pycache__/*' ! -pat
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then echo "$venv"; exit 0; fi
 start=$(date +%s)
 wheels="$(mktemp -d)"
-trap 'rm -rf "$wheels" "$root/sdk/python/build" "$root"/sdk/python/*.egg-info' EXIT
+trap 'rm -rf "$wheels"' EXIT
+# From a copy: setuptools leaves build/ and *.egg-info in the folder it builds, and the tests
+# compare sdk/python with what the schema generates.
+cp -r "$root/sdk/python" "$wheels/src"
+rm -rf "$wheels/src/build" "$wheels"/src/*.egg-info
 pip() { "$venv/bin/python" -m pip --disable-pip-version-check "$@"; }
 # setuptools' build output (deprecation notes of the generated pyproject.toml) only on failure.
-pip wheel --no-deps -w "$wheels" "$root/sdk/python" > "$wheels/build.log" 2>&1 || { cat "$wheels/build.log" >&2; exit 1; }
+pip wheel --no-deps -w "$wheels" "$wheels/src" > "$wheels/build.log" 2>&1 || { cat "$wheels/build.log" >&2; exit 1; }
 # The version does not change with the code, so the wheel replaces what is there; its
 # requirements (pulumi, pinned by python-requirements.txt) resolve from PyPI when missing.
 pip install --quiet --force-reinstall --no-deps "$wheels"/*.whl >&2

@@ -50,13 +50,17 @@ describe("SDKs for Python and Go from the plugin's schema", () => {
     await run("python3", ["-m", "venv", path.join(tmp, "venv")]);
     const py = path.join(tmp, "venv/bin/python");
     const pip = (...args: string[]) => run(py, ["-m", "pip", "--disable-pip-version-check", "--quiet", ...args], { maxBuffer: 16 << 20 });
-    await pip("wheel", "--no-deps", "-w", path.join(tmp, "dist"), path.join(ROOT, "sdk/python"));
+    // From a copy: setuptools leaves build/ and *.egg-info in the folder it builds.
+    fs.cpSync(path.join(ROOT, "sdk/python"), path.join(tmp, "src"), { recursive: true });
+    await pip("wheel", "--no-deps", "-w", path.join(tmp, "dist"), path.join(tmp, "src"));
     const wheels = fs.readdirSync(path.join(tmp, "dist"));
     expect(wheels).toEqual([`pulumi_commvault_tokens-${PACKAGE_VERSION}-py3-none-any.whl`]);
     const wheel = path.join(tmp, "dist", wheels[0]);
     await pip("install", wheel);
-    const meta = await run(py, ["-c", "import importlib.metadata as m; d = m.metadata('pulumi_commvault_tokens'); print(d['Name'], d['Version']); print('\\n'.join(m.requires('pulumi_commvault_tokens')))"]);
-    expect(meta.stdout).toContain(`pulumi_commvault_tokens ${PACKAGE_VERSION}\n`);
+    const meta = await run(py, ["-c", "import importlib.metadata as m; d = m.metadata('pulumi_commvault_tokens'); print(d['Name'], d['Version'], d['License-Expression'], len(d.get_payload() or '') > 0); print('\\n'.join(m.requires('pulumi_commvault_tokens')))"]);
+    // The licence as an SPDX string (the generator's table form stops building in setuptools on
+    // 2027-02-18), and the README as the long description.
+    expect(meta.stdout).toContain(`pulumi_commvault_tokens ${PACKAGE_VERSION} Apache-2.0 True\n`);
     expect(meta.stdout).toMatch(/^pulumi<4\.0\.0,>=3\.269\.0$/m);
     // Imported from the environment, not from the checkout: the working folder is elsewhere.
     const imported = await run(py, ["-c", "import pulumi_commvault_tokens as c, inspect; print(inspect.getfile(c)); print(c.AccessToken.__name__, c.AccessTokenRotationArgs.__name__)"], { cwd: tmp });

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/blang/semver"
@@ -81,6 +82,9 @@ func run(schemaPath, version, out string) error {
 			py["README.md"] = text
 		}
 	}
+	if err := spdxLicense(py); err != nil {
+		return err
+	}
 	golang, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
 		return fmt.Errorf("go: %w", err)
@@ -90,6 +94,22 @@ func run(schemaPath, version, out string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// spdxLicense writes pyproject.toml's license as an SPDX string. The generator writes a
+// [project.license] table, which setuptools deprecates and stops building on 2027-02-18; the
+// string form needs setuptools 77 or newer.
+func spdxLicense(py map[string][]byte) error {
+	text := string(py["pyproject.toml"])
+	table := regexp.MustCompile(`\n\s*\[project\.license\]\n\s*text = ("[^"]*")\n`)
+	m := table.FindStringSubmatch(text)
+	if m == nil || !strings.Contains(text, `"setuptools>=61.0"`) {
+		return errors.New("python: pyproject.toml has no [project.license] table or setuptools>=61.0 to rewrite; check tools/codegen against the generator")
+	}
+	text = table.ReplaceAllString(text, "\n")
+	text = strings.Replace(text, "\n  version = ", "\n  license = "+m[1]+"\n  version = ", 1)
+	py["pyproject.toml"] = []byte(strings.Replace(text, `"setuptools>=61.0"`, `"setuptools>=77.0"`, 1))
 	return nil
 }
 
