@@ -40,6 +40,11 @@ finish() { # $1: the bin dir
   if [[ -f "$root/plugin/bin/pulumi-resource-commvault" && "$1" == "$cache/bin" ]]; then
     ln -sf "$root/plugin/bin/pulumi-resource-commvault" "$1/pulumi-resource-commvault"
   fi
+  # The Python host's front script is this checkout's: refresh the cached copy when it changed.
+  if [[ "$1" == "$cache/bin" && -x "$1/pulumi-language-python-host" ]] \
+     && ! cmp -s "$root/scripts/pulumi-language-python.sh" "$1/pulumi-language-python"; then
+    install -m 0755 "$root/scripts/pulumi-language-python.sh" "$1/pulumi-language-python"
+  fi
   # Python programs (examples/python, the tests) run in .tools/venv with the SDK built from
   # sdk/python. Without python3 the rest still works; those programs then fail with its reason.
   if ! bash "$root/scripts/python-sdk.sh" >/dev/null; then

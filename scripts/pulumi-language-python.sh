@@ -17,7 +17,8 @@ done
 venv=""
 if [[ -n "$project" ]]; then
   # Block (`virtualenv: venv`) or flow (`options: {virtualenv: venv}`) style, quoted or not.
-  venv="$(grep -oE "virtualenv:[[:space:]]*[\"']?[^\"',}#[:space:]]+" "$project" | head -n 1 | sed -E "s/^virtualenv:[[:space:]]*[\"']?//")" || true
+  line="$(grep -oE "virtualenv:[[:space:]]*(\"[^\"]*\"|'[^']*'|[^\"',}#[:space:]]+)" "$project" | head -n 1)" || true
+  venv="$(sed -E "s/^virtualenv:[[:space:]]*//; s/^[\"'](.*)[\"']$/\1/" <<< "$line")"
 fi
 if [[ -n "$venv" ]]; then
   exec "$here/pulumi-language-python-host" -root="$dir" -virtualenv="$venv" "$@"
