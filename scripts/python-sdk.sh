@@ -8,6 +8,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { echo "python-sdk: $*" >&2; }
 venv="$(bash "$root/scripts/python-env.sh" | tail -n 1)"
+# Test files that run at once (jest's workers) may all ask at once: one installs, the others wait.
+# (Its own lock: python-env.sh above holds .tools/venv.lock only while it runs.)
+exec 8>"$root/.tools/python-sdk.lock"
+flock 8
 stamp="$venv/.sdk.sha256"
 want="$(cd "$root/sdk/python" && find . -type f ! -path '*/__pycache__/*' ! -path './build/*' ! -path '*.egg-info/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then echo "$venv"; exit 0; fi
