@@ -133,7 +133,12 @@ export function describeProgram(lang: Language, more: (ctx: { h: Harness; pulumi
       const before = writes();
       ok(await pulumi(["import", "commvault:index:AccessToken", "legacy", `${SVC_BACKUP}:${id}`, "--generate-code=false", "--yes"]));
       expect(writes()).toBe(before);
-      const printed = await run("bash", [path.join(ROOT, "scripts/import-code.sh"), p, "legacy"], { cwd: dir, env: { ...cli.env, ...withPath(), ...NO_AMBIENT }, maxBuffer: 16 << 20 });
+      const importCode = (name: string) => run("bash", [path.join(ROOT, "scripts/import-code.sh"), p, name], { cwd: dir, env: { ...cli.env, ...withPath(), ...NO_AMBIENT }, maxBuffer: 16 << 20 });
+      // A name the stack does not have: said, with the names it has and what to run first.
+      await expect(importCode("legacyy")).rejects.toMatchObject({
+        stderr: expect.stringContaining('import-code: the stack has no commvault:index:AccessToken named "legacyy" (it has: ci, legacy, reports, scim); run pulumi import first'),
+      });
+      const printed = await importCode("legacy");
       for (const re of lang.importedCode) expect(printed.stdout).toMatch(re);
       lang.paste(dir, printed.stdout);
       ok(await pulumi(["preview", "--expect-no-changes"]));
