@@ -8,12 +8,16 @@ import { ROOT } from "../helpers/pack";
 const run = promisify(execFile);
 jest.setTimeout(900_000);
 
-/** Every file below `dir`, relative, with its text. */
+/** What a build leaves in sdk/python (`pip install sdk/python`, as docs/languages.md shows), which its .gitignore names. */
+const BUILD_LEFTOVERS = /^(build|dist|__pycache__|\.mypy_cache|.*\.egg-info)$/;
+
+/** Every file below `dir`, relative, with its text; build leftovers aside. */
 function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
+      if (e.isDirectory() && BUILD_LEFTOVERS.test(e.name)) continue;
       if (e.isDirectory()) walk(p);
       else out[path.relative(dir, p)] = fs.readFileSync(p, "utf8");
     }
