@@ -51,11 +51,11 @@ const sorted = (l: readonly string[] | undefined) => [...(l ?? [])].sort().join(
 const at = (s: number) => formatEpoch(s);
 
 /** Why `t` is not a token that an interrupted create of this declaration left behind, or undefined when all the evidence holds. */
-export function notLeftBehindBecause(t: TokenListEntry, d: Declared, made: ReadonlySet<number>, held: ReadonlySet<number>): string | undefined {
+export function notLeftBehindBecause(t: TokenListEntry, d: Declared, made: ReadonlySet<number>, held: ReadonlyMap<number, string>): string | undefined {
   const { req, now } = d;
   if (t.tokenName !== req.tokenName) return `it is named "${t.tokenName}", and this create sends "${req.tokenName}"`;
   if (made.has(t.accessTokenId)) return "another resource of this stack made it in this run";
-  if (held.has(t.accessTokenId)) return "another resource of this stack holds it";
+  if (held.has(t.accessTokenId)) return `another resource of this stack (${held.get(t.accessTokenId)}) holds it`;
   if (t.tokenType !== req.tokenType) return "its scope is not the declared one";
   if (sorted(t.apiEndpoints) !== sorted(req.apiEndpoints)) return "its API endpoints are not the declared ones";
   if (t.allowedIPs === undefined ? (req.allowedIPs ?? []).length > 0 : sorted(normaliseAllowList(t.allowedIPs).entries) !== sorted(req.allowedIPs)) {

@@ -13,7 +13,7 @@ import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
-import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { parseDays, rollingField } from "./model/lifetime";
 import { sameName } from "./model/names";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
@@ -28,9 +28,10 @@ function context(e: unknown, what: string): Error {
 /** This resource holds its tokens (see TokenLister.held); a server profile that is gone has no lister, and needs none. */
 function holds(state: AccessTokenState): void {
   if (state.server !== undefined && !hasServer(state.server)) return;
+  const label = resourceLabel(state.name);
   try {
-    lister(state.server).hold(state.tokenId);
-    lister(state.server).hold(state.previous?.tokenId);
+    lister(state.server).hold(state.tokenId, label);
+    lister(state.server).hold(state.previous?.tokenId, label);
   } catch {
     // Settings that no longer resolve: the method itself says so where it matters.
   }
@@ -140,7 +141,7 @@ export const provider: dynamic.ResourceProvider = {
       throw context(e, `reading access token ${id}`);
     }
     const found = locate(tokens, props);
-    lister(props.server).hold(found?.accessTokenId);
+    lister(props.server).hold(found?.accessTokenId, resourceLabel(props.name));
     // An unsettled create whose token is not listed (yet: a slow server may still commit it)
     // stays pending, so that the next `up` settles it; only a confirmed absence leaves state.
     if (!found && props.pendingRecreate && props.tokenId === undefined) return { id, props };

@@ -86,8 +86,8 @@ export class TokenLister {
   private readonly planWaiters = new Map<number, Set<() => void>>();
   /** Tokens that creates of this process made (their answers arrived): never another create's to revoke. */
   readonly made = new Set<number>();
-  /** Tokens that resources of this stack hold (their diff, read, update or delete named them in this run). */
-  readonly held = new Set<number>();
+  /** Tokens that resources of this stack hold (their diff, read or update named them in this run), with a label of that resource. */
+  readonly held = new Map<number, string>();
   private readonly maxAgeMs: number;
   private readonly gatherMs: number;
   private readonly joinMs: number;
@@ -145,9 +145,9 @@ export class TokenLister {
   }
 
   /** A resource of this stack holds this token: a create waiting to judge a token under its name stops waiting. */
-  hold(tokenId: number | undefined): void {
+  hold(tokenId: number | undefined, label: string): void {
     if (tokenId === undefined || this.held.has(tokenId)) return;
-    this.held.add(tokenId);
+    this.held.set(tokenId, label);
     this.wake(tokenId);
   }
 

@@ -124,6 +124,12 @@ export function resourceUrn(): string | undefined {
   return urnSource() || undefined;
 }
 
+/** How a message names the current call's resource: its URN where known, else the token name it declares or holds. */
+export function resourceLabel(tokenName: string): string {
+  const urn = resourceUrn();
+  return urn ? `resource ${urn}` : `the resource of access token "${tokenName}"`;
+}
+
 /** Warnings said already by this process: the engine calls diff more than once per resource. */
 const said = new Set<string>();
 

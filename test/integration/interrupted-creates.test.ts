@@ -146,7 +146,7 @@ describe("a token that a run cut short left under the name", () => {
     expect((await up(a.inputs, a)).action).toBe("same");
     h.running.emulator.log.length = 0;
     const err = await up({ name: "shared", userName: "svc-backup" }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(new RegExp(`\\(token id ${a.outs.tokenId}\\).*because another resource of this stack holds it`));
+    expect((err as Error).message).toMatch(new RegExp(`\\(token id ${a.outs.tokenId}\\).*because another resource of this stack \\(the resource of access token "shared"\\) holds it`));
     expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
   });
 
