@@ -86,7 +86,7 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
     const text = r.stdout + r.stderr;
     if (r.code !== 0) throw new Error(`pulumi up after the kill exited ${r.code}\n${text}`);
     for (const name of cutShort) {
-      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, was left by a run cut short while creating it[\\s\\S]*?revoking it and creating it again`));
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
     }
     expect(text).toContain("pulumi refresh --clear-pending-creates --yes");
 
