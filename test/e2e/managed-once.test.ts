@@ -14,7 +14,10 @@ const PROGRAM = `"use strict";
 const fs = require("fs");
 const { AccessToken } = require("pulumi-commvault-tokens");
 const spec = JSON.parse(fs.readFileSync(__dirname + "/spec.json", "utf8"));
-for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
+const made = {};
+for (const [key, { dependsOn, ...args }] of Object.entries(spec)) {
+  made[key] = new AccessToken(key, args, { dependsOn: (dependsOn || []).map((k) => made[k]) });
+}
 `;
 
 /**
@@ -65,22 +68,33 @@ describe("end to end: nothing managed twice, no call the server must refuse", ()
     const ids = await stateIds().catch(() => [] as number[]);
     expect(ids.filter((id: number) => id === spare.accessTokenId).length).toBeLessThanOrEqual(1);
 
-    // One of them: adopted. Then a new resource adopting it, declared after (the provider sees the
-    // holder first) and before it (only the policy pack sees the whole stack): refused at preview.
+    // One of them: adopted. Then a new resource that adopts it too, in either order of declaration.
+    // The engine may check the new one before the holder registers: the policy pack, which sees the
+    // whole stack, refuses it at preview; without the pack, up refuses it before any write.
     write({ spare: block });
     ok(await pulumi("up", "--yes"));
     expect(await stateIds()).toEqual([spare.accessTokenId]);
+    const again = { name: "spare-2", userName: "svc-backup", adopt: { tokenId: spare.accessTokenId } };
+    const refusal = new RegExp(`access token ${spare.accessTokenId} \\("spare-backup"\\) is already managed by the resource of access token "spare-backup", which holds it in this stack's state, and the resource of access token "spare-2" adopts it too`);
+    // The holder registers as the program runs: the provider refuses the adopter at its check or,
+    // at the latest, at its create (which waits a moment for the holder), before any write.
+    write({ spare: block, again });
     h.running.emulator.log.length = 0;
-    write({ spare: block, again: { name: "spare-2", userName: "svc-backup", adopt: { tokenId: spare.accessTokenId } } });
-    const after = await pulumi("preview");
-    expect(after.code).not.toBe(0);
-    expect(out(after)).toMatch(new RegExp(`access token ${spare.accessTokenId} \\("spare-backup"\\) is already managed by the resource of access token "spare-backup", which holds it in this stack's state, and the resource of access token "spare-2" adopts it too`));
-    write({ again: { name: "spare-2", userName: "svc-backup", adopt: { tokenId: spare.accessTokenId } }, spare: block });
-    const before = await pulumi("preview", "--policy-pack", PACK);
-    expect(before.code).not.toBe(0);
-    expect(out(before)).toMatch(new RegExp(`\\[mandatory\\]\\s+one-resource-per-token[\\s\\S]*?access token ${spare.accessTokenId} is managed by two resources: "again" \\(urn:[^)]*\\) adopts it, and "spare" \\(urn:[^)]*\\) holds it in the stack's state`));
-    const refused = await pulumi("up", "--yes", "--policy-pack", PACK);
-    expect(refused.code).not.toBe(0);
+    const held = await pulumi("up", "--yes", "--skip-preview");
+    expect(held.code).not.toBe(0);
+    expect(out(held)).toMatch(refusal);
+    expect(writes()).toEqual([]);
+    expect(await stateIds()).toEqual([spare.accessTokenId]);
+    // The holder registers only after the adopter is done (it depends on it): only the whole stack
+    // shows it, and the policy pack's mandatory rule refuses it at preview, and up before any write.
+    write({ again, spare: { ...block, dependsOn: ["again"] } });
+    const rule = new RegExp(`\\[mandatory\\]\\s+one-resource-per-token[\\s\\S]*?access token ${spare.accessTokenId} is managed by two resources: "again" \\(urn:[^)]*\\) adopts it, and "spare" \\(urn:[^)]*\\) holds it in the stack's state`);
+    const judged = await pulumi("preview", "--policy-pack", PACK);
+    expect(judged.code).not.toBe(0);
+    expect(out(judged)).toMatch(rule);
+    const guarded = await pulumi("up", "--yes", "--policy-pack", PACK);
+    expect(guarded.code).not.toBe(0);
+    expect(out(guarded)).toMatch(rule);
     expect(writes()).toEqual([]);
     expect(await stateIds()).toEqual([spare.accessTokenId]);
     write({ spare: block });
