@@ -12,8 +12,8 @@ const GO_ENV = { ...process.env, PATH: `${process.env.PATH}${path.delimiter}/usr
 
 /**
  * Issue 21 item 3: docs/reference.md is what tools/codegen writes from plugin/schema.json, whose
- * descriptions are also the SDKs' doc comments. The tool is the one scripts/gen-sdks.sh builds
- * (.tools/codegen, Go's build cache), so after the SDK test this costs seconds.
+ * descriptions are also the SDKs' doc comments. scripts/codegen.sh builds the tool into
+ * .tools/codegen from Go's build cache, which the SDK test fills: seconds after the first build.
  */
 describe("the reference page from the plugin's schema", () => {
   test("docs/reference.md is exactly what `npm run docs:gen` generates from plugin/schema.json", async () => {

@@ -1,11 +1,9 @@
 // Command codegen writes the Python and Go SDKs of the Commvault provider plugin from its schema
-// (plugin/schema.json), with Pulumi's own code generators, and the reference page of the docs
-// (reference.go). `pulumi package gen-sdk` would need
+// (plugin/schema.json), with Pulumi's own code generators. `pulumi package gen-sdk` would need
 // each language's host, and the Go module proxy serves neither the Python nor the Go one; the
 // generators themselves live in github.com/pulumi/pulumi/pkg/v3 and need no host.
 //
 //	go run . -schema ../../plugin/schema.json -version 0.1.0 -out ../../sdk
-//	go run . -schema ../../plugin/schema.json -out "" -reference ../../docs/reference.md
 package main
 
 import (
@@ -50,16 +48,15 @@ func (noLoader) LoadPackageReferenceV2(context.Context, *schema.PackageDescripto
 func main() {
 	schemaPath := flag.String("schema", "plugin/schema.json", "the provider's schema")
 	version := flag.String("version", "", "the package version (package.json's)")
-	out := flag.String("out", "sdk", "the folder that gets python/ and go/; empty: no SDKs")
-	ref := flag.String("reference", "", "the reference page to write (docs/reference.md); empty: none")
+	out := flag.String("out", "sdk", "the folder that gets python/ and go/")
 	flag.Parse()
-	if err := run(*schemaPath, *version, *out, *ref); err != nil {
+	if err := run(*schemaPath, *version, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "codegen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(schemaPath, version, out, ref string) error {
+func run(schemaPath, version, out string) error {
 	raw, err := os.ReadFile(schemaPath)
 	if err != nil {
 		return err
@@ -77,18 +74,6 @@ func run(schemaPath, version, out, ref string) error {
 	}
 	if diags.HasErrors() {
 		return fmt.Errorf("%s: %s", schemaPath, diags.Error())
-	}
-	if ref != "" {
-		page, err := reference(pkg)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(ref, []byte(page), 0o644); err != nil {
-			return err
-		}
-	}
-	if out == "" {
-		return nil
 	}
 	py, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
 	if err != nil {

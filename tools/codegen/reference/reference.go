@@ -1,8 +1,8 @@
 package main
 
 // The reference page (docs/reference.md) from the bound schema: every input and output of each
-// resource and function, with its description, type, default and scopes. pkg/v3 has no docs
-// generator any more (codegen/docs went with the Registry's own tooling), so the page is written
+// resource and function, with its description, type, default and scopes. pkg/v3 (v3.274.1) holds
+// no docs generator (no codegen/docs package), so the page is written
 // here; the per-language names come from Pulumi's own generators (python.PyName, gogen.Title), so
 // they are the names the SDKs have.
 //
