@@ -137,11 +137,11 @@ type accessTokenArgs struct {
 	ReplaceOnForbiddenScopeChange *bool `pulumi:"replaceOnForbiddenScopeChange"`
 	// Issue a new secret on a schedule, keeping the old token working for an overlap.
 	Rotation *AccessTokenRotation `pulumi:"rotation"`
-	// Any text: a new value issues a new secret at the next up (a rotation, with the overlap of rotation, 7 days by default).
+	// Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
 	RotationTrigger *string `pulumi:"rotationTrigger"`
 	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope *string `pulumi:"scope"`
-	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret). A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same. Default: the default settings (commvault:url and the others).
+	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server *string `pulumi:"server"`
 	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
 	UserId *int `pulumi:"userId"`
@@ -173,11 +173,11 @@ type AccessTokenArgs struct {
 	ReplaceOnForbiddenScopeChange pulumi.BoolPtrInput
 	// Issue a new secret on a schedule, keeping the old token working for an overlap.
 	Rotation AccessTokenRotationPtrInput
-	// Any text: a new value issues a new secret at the next up (a rotation, with the overlap of rotation, 7 days by default).
+	// Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
 	RotationTrigger pulumi.StringPtrInput
 	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope pulumi.StringPtrInput
-	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret). A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same. Default: the default settings (commvault:url and the others).
+	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server pulumi.StringPtrInput
 	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
 	UserId pulumi.IntPtrInput

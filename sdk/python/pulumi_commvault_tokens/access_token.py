@@ -51,9 +51,9 @@ class AccessTokenArgs:
         :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
         :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
         :param pulumi.Input['AccessTokenRotationArgs'] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
-        :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret at the next up (a rotation, with the overlap of rotation, 7 days by default).
+        :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
-        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret). A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same. Default: the default settings (commvault:url and the others).
+        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
         """
@@ -225,7 +225,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="rotationTrigger")
     def rotation_trigger(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Any text: a new value issues a new secret at the next up (a rotation, with the overlap of rotation, 7 days by default).
+        Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         """
         return pulumi.get(self, "rotation_trigger")
 
@@ -249,7 +249,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret). A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same. Default: the default settings (commvault:url and the others).
+        The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         """
         return pulumi.get(self, "server")
 
@@ -321,9 +321,9 @@ class AccessToken(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
         :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
         :param pulumi.Input[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
-        :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret at the next up (a rotation, with the overlap of rotation, 7 days by default).
+        :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
-        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret). A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same. Default: the default settings (commvault:url and the others).
+        :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
         """
