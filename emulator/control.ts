@@ -1,6 +1,19 @@
-import type { Emulator } from "./emulator";
-import type { FaultRule, RateLimit } from "./faults";
+import type { Clock } from "./clock";
+import type { FaultRule, Faults, RateLimit, RateLimiter } from "./faults";
 import type { ApiResponse } from "./http";
+import type { Store } from "./store";
+import type { Variants } from "./tokens";
+
+/** The parts of the emulator this surface drives, named here so that emulator.ts and this file do not import each other. */
+export interface Controlled {
+  reset(): void;
+  readonly clock: Clock;
+  readonly faults: Faults;
+  readonly limiter: RateLimiter;
+  readonly store: Store;
+  readonly variants: Variants;
+  readonly log: unknown[];
+}
 
 const bad = (message: string): ApiResponse => ({ status: 400, body: { error: message } });
 
@@ -18,7 +31,7 @@ function parse(raw: string): unknown {
  *   GET    variants / POST variants   {errorsAsHttp200?, tokenTypeAsNames?, omitAllowedIPsInList?}
  *   POST   rate-limit / DELETE        {limit, periodSeconds}
  */
-export function control(emu: Emulator, method: string, path: string, _q: URLSearchParams, raw: string): ApiResponse {
+export function control(emu: Controlled, method: string, path: string, _q: URLSearchParams, raw: string): ApiResponse {
   let body: Record<string, unknown>;
   try {
     body = parse(raw) as Record<string, unknown>;

@@ -283,7 +283,7 @@ export class CommvaultClient {
         const withinBudget = attempt < this.policy.maxAttempts && this.now() - started + delay <= this.policy.maxElapsedMs;
         const maybeCommitted = networkCode ? !NOT_SENT_CODES.has(networkCode) : res!.status !== 429;
         // A create that may have committed is never sent again from here: a slow server can
-        // commit it after any look-up, so the caller waits and looks again (see provider/create.ts).
+        // commit it after any look-up, so the caller waits and looks again (see provider/lifecycle/create.ts).
         if (call.mode === "create" && maybeCommitted) {
           // The look-up may find the token (CreateAnswerLostError); if the look-up itself fails,
           // what the caller must know is still the create's own failure: it may have committed.

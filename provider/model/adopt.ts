@@ -1,4 +1,4 @@
-import type { CheckFailure } from "./inputs";
+import type { CheckFailure } from "./failure";
 import type { Read } from "./fields";
 import { kindOf, quote } from "./quote";
 import { strayKeyFailures, type KeySpec } from "./suggest";

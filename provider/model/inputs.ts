@@ -4,6 +4,7 @@ import { COMPUTED, resolveTimes, type TimeInputs } from "./resolve-time";
 import type { RotationSettings } from "./rotation";
 import { TIME_FIX, readDuration, readRotation, readTrigger } from "./time-fields";
 import { ADOPT_FIX, readAdopt, readServer, type AdoptSettings } from "./adopt";
+import type { CheckFailure } from "./failure";
 import { SCOPES, forbiddenScopeChangeMessage, isFixedScope, scopeChangeAllowed, type Scope } from "./scope";
 import { strayKeyFailures, type KeySpec } from "./suggest";
 import { formatEpoch, parseRfc3339 } from "./time";
@@ -37,10 +38,7 @@ export interface AccessTokenInputs {
   rotateAfter?: string;
 }
 
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+export type { CheckFailure } from "./failure";
 
 type Name = keyof AccessTokenInputs;
 

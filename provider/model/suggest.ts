@@ -1,4 +1,4 @@
-import type { CheckFailure } from "./inputs";
+import type { CheckFailure } from "./failure";
 import { quote } from "./quote";
 
 /** Most stray keys reported one by one; the last one reported says how many more there are. */

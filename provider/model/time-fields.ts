@@ -4,7 +4,7 @@ import type { RotationSettings } from "./rotation";
 import { DEFAULT_OVERLAP_DAYS } from "./rotation";
 import { strayKeyFailures, type KeySpec } from "./suggest";
 import { parseDays } from "./lifetime";
-import type { CheckFailure } from "./inputs";
+import type { CheckFailure } from "./failure";
 
 /** How to fix each lifetime and rotation input, the end of each of its failures. */
 export const TIME_FIX = {

@@ -17,12 +17,14 @@ type AccessToken struct {
 	pulumi.CustomResourceState
 
 	// The token secret (the bootstrap pair). Absent for an imported token, whose secret Commvault never shows again (secretKnown is false).
-	AccessToken          pulumi.StringPtrOutput    `pulumi:"accessToken"`
+	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
+	// When the token's current access token expires (RFC 3339, UTC), as the server last listed it; a consumer's renew moves it. Scopes: All, Custom, Hyperscale.
 	AccessTokenExpiresAt pulumi.StringPtrOutput    `pulumi:"accessTokenExpiresAt"`
 	Adopt                AccessTokenAdoptPtrOutput `pulumi:"adopt"`
 	ApiEndpoints         pulumi.StringArrayOutput  `pulumi:"apiEndpoints"`
-	CreatedAt            pulumi.StringPtrOutput    `pulumi:"createdAt"`
-	// The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC.
+	// When Commvault created the token (RFC 3339, UTC), from the owner's token list.
+	CreatedAt pulumi.StringPtrOutput `pulumi:"createdAt"`
+	// The effective expiry, normalised to UTC. Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresAt      pulumi.StringPtrOutput `pulumi:"expiresAt"`
 	ExpiresIn      pulumi.StringPtrOutput `pulumi:"expiresIn"`
 	ExtendWhenLeft pulumi.StringPtrOutput `pulumi:"extendWhenLeft"`
@@ -33,11 +35,12 @@ type AccessToken struct {
 	Name        pulumi.StringOutput      `pulumi:"name"`
 	// The token kept aside by the last rotation, until its retirement.
 	Previous PreviousAccessTokenPtrOutput `pulumi:"previous"`
-	// The refresh token (All, Custom, Hyperscale). Absent for an imported token.
-	RefreshToken          pulumi.StringPtrOutput `pulumi:"refreshToken"`
+	// The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
+	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
+	// When the refresh token of the bootstrap pair expires (RFC 3339, UTC), as Commvault answered the create. Scopes: All, Custom, Hyperscale.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
 	RenewableFor          pulumi.StringPtrOutput `pulumi:"renewableFor"`
-	// The effective renewable-until (All, Custom, Hyperscale), normalised to UTC.
+	// The effective renewable-until, normalised to UTC (the declared date, the rolling one, or Commvault's default). Scopes: All, Custom, Hyperscale.
 	RenewableUntil                pulumi.StringPtrOutput `pulumi:"renewableUntil"`
 	ReplaceOnForbiddenScopeChange pulumi.BoolPtrOutput   `pulumi:"replaceOnForbiddenScopeChange"`
 	// The day from which the next `pulumi up` rotates (RFC 3339, UTC).
@@ -114,35 +117,35 @@ func AccessTokenExists(ctx *pulumi.Context,
 type accessTokenArgs struct {
 	// Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
 	Adopt *AccessTokenAdopt `pulumi:"adopt"`
-	// API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
+	// API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom.
 	ApiEndpoints []string `pulumi:"apiEndpoints"`
-	// RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
+	// RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresAt *string `pulumi:"expiresAt"`
-	// The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
+	// A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d" for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresIn *string `pulumi:"expiresIn"`
-	// With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days.
+	// With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days.
 	ExtendWhenLeft *string `pulumi:"extendWhenLeft"`
-	// IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
+	// IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no change. Default: empty (anywhere).
 	IpAllowlist []string `pulumi:"ipAllowlist"`
 	// The token's display name: 1 to 255 characters, unique per owner (case-insensitively).
 	Name string `pulumi:"name"`
-	// A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of renewableUntil: the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left.
+	// A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes: All, Custom, Hyperscale.
 	RenewableFor *string `pulumi:"renewableFor"`
-	// RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days.
+	// RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
 	RenewableUntil *string `pulumi:"renewableUntil"`
-	// Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false.
+	// Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
 	ReplaceOnForbiddenScopeChange *bool `pulumi:"replaceOnForbiddenScopeChange"`
 	// Issue a new secret on a schedule, keeping the old token working for an overlap.
 	Rotation *AccessTokenRotation `pulumi:"rotation"`
 	// Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
 	RotationTrigger *string `pulumi:"rotationTrigger"`
-	// All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope *string `pulumi:"scope"`
 	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server *string `pulumi:"server"`
-	// The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
+	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
 	UserId *int `pulumi:"userId"`
-	// The owner's user name, instead of userId.
+	// The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
 	UserName *string `pulumi:"userName"`
 }
 
@@ -150,35 +153,35 @@ type accessTokenArgs struct {
 type AccessTokenArgs struct {
 	// Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
 	Adopt AccessTokenAdoptPtrInput
-	// API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
+	// API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom.
 	ApiEndpoints pulumi.StringArrayInput
-	// RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
+	// RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresAt pulumi.StringPtrInput
-	// The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
+	// A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d" for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresIn pulumi.StringPtrInput
-	// With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days.
+	// With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days.
 	ExtendWhenLeft pulumi.StringPtrInput
-	// IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
+	// IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no change. Default: empty (anywhere).
 	IpAllowlist pulumi.StringArrayInput
 	// The token's display name: 1 to 255 characters, unique per owner (case-insensitively).
 	Name pulumi.StringInput
-	// A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of renewableUntil: the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left.
+	// A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes: All, Custom, Hyperscale.
 	RenewableFor pulumi.StringPtrInput
-	// RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days.
+	// RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
 	RenewableUntil pulumi.StringPtrInput
-	// Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false.
+	// Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
 	ReplaceOnForbiddenScopeChange pulumi.BoolPtrInput
 	// Issue a new secret on a schedule, keeping the old token working for an overlap.
 	Rotation AccessTokenRotationPtrInput
 	// Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
 	RotationTrigger pulumi.StringPtrInput
-	// All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope pulumi.StringPtrInput
 	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server pulumi.StringPtrInput
-	// The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
+	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
 	UserId pulumi.IntPtrInput
-	// The owner's user name, instead of userId.
+	// The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
 	UserName pulumi.StringPtrInput
 }
 
@@ -224,6 +227,7 @@ func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
 
+// When the token's current access token expires (RFC 3339, UTC), as the server last listed it; a consumer's renew moves it. Scopes: All, Custom, Hyperscale.
 func (o AccessTokenOutput) AccessTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
@@ -236,11 +240,12 @@ func (o AccessTokenOutput) ApiEndpoints() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.ApiEndpoints }).(pulumi.StringArrayOutput)
 }
 
+// When Commvault created the token (RFC 3339, UTC), from the owner's token list.
 func (o AccessTokenOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC.
+// The effective expiry, normalised to UTC. Scopes: MicrosoftSCIM, OneTouchRecovery.
 func (o AccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
@@ -272,11 +277,12 @@ func (o AccessTokenOutput) Previous() PreviousAccessTokenPtrOutput {
 	return o.ApplyT(func(v *AccessToken) PreviousAccessTokenPtrOutput { return v.Previous }).(PreviousAccessTokenPtrOutput)
 }
 
-// The refresh token (All, Custom, Hyperscale). Absent for an imported token.
+// The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
 func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }
 
+// When the refresh token of the bootstrap pair expires (RFC 3339, UTC), as Commvault answered the create. Scopes: All, Custom, Hyperscale.
 func (o AccessTokenOutput) RefreshTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
@@ -285,7 +291,7 @@ func (o AccessTokenOutput) RenewableFor() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RenewableFor }).(pulumi.StringPtrOutput)
 }
 
-// The effective renewable-until (All, Custom, Hyperscale), normalised to UTC.
+// The effective renewable-until, normalised to UTC (the declared date, the rolling one, or Commvault's default). Scopes: All, Custom, Hyperscale.
 func (o AccessTokenOutput) RenewableUntil() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RenewableUntil }).(pulumi.StringPtrOutput)
 }

@@ -32,6 +32,7 @@ type ListAccessTokensArgs struct {
 }
 
 type ListAccessTokensResult struct {
+	// The user's access tokens on that CommServe.
 	Tokens []ListedAccessToken `pulumi:"tokens"`
 }
 
@@ -67,6 +68,7 @@ func (o ListAccessTokensResultOutput) ToListAccessTokensResultOutputWithContext(
 	return o
 }
 
+// The user's access tokens on that CommServe.
 func (o ListAccessTokensResultOutput) Tokens() ListedAccessTokenArrayOutput {
 	return o.ApplyT(func(v ListAccessTokensResult) []ListedAccessToken { return v.Tokens }).(ListedAccessTokenArrayOutput)
 }

@@ -195,9 +195,9 @@ func (o AccessTokenAdoptPtrOutput) TokenId() pulumi.IntPtrOutput {
 type AccessTokenRotation struct {
 	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
 	BeforeEndDays *int `pulumi:"beforeEndDays"`
-	// Every N days.
+	// Rotate every N days.
 	EveryDays *int `pulumi:"everyDays"`
-	// How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+	// How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
 	OverlapDays *int `pulumi:"overlapDays"`
 }
 
@@ -216,9 +216,9 @@ type AccessTokenRotationInput interface {
 type AccessTokenRotationArgs struct {
 	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
 	BeforeEndDays pulumi.IntPtrInput `pulumi:"beforeEndDays"`
-	// Every N days.
+	// Rotate every N days.
 	EveryDays pulumi.IntPtrInput `pulumi:"everyDays"`
-	// How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+	// How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
 	OverlapDays pulumi.IntPtrInput `pulumi:"overlapDays"`
 }
 
@@ -305,12 +305,12 @@ func (o AccessTokenRotationOutput) BeforeEndDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AccessTokenRotation) *int { return v.BeforeEndDays }).(pulumi.IntPtrOutput)
 }
 
-// Every N days.
+// Rotate every N days.
 func (o AccessTokenRotationOutput) EveryDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AccessTokenRotation) *int { return v.EveryDays }).(pulumi.IntPtrOutput)
 }
 
-// How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+// How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
 func (o AccessTokenRotationOutput) OverlapDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AccessTokenRotation) *int { return v.OverlapDays }).(pulumi.IntPtrOutput)
 }
@@ -349,7 +349,7 @@ func (o AccessTokenRotationPtrOutput) BeforeEndDays() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// Every N days.
+// Rotate every N days.
 func (o AccessTokenRotationPtrOutput) EveryDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AccessTokenRotation) *int {
 		if v == nil {
@@ -359,7 +359,7 @@ func (o AccessTokenRotationPtrOutput) EveryDays() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+// How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
 func (o AccessTokenRotationPtrOutput) OverlapDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AccessTokenRotation) *int {
 		if v == nil {
@@ -371,26 +371,29 @@ func (o AccessTokenRotationPtrOutput) OverlapDays() pulumi.IntPtrOutput {
 
 // An existing access token as Commvault lists it. Never a secret.
 type ListedAccessToken struct {
-	// All, Custom, Hyperscale: when its current access token expires.
+	// When its current access token expires (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
 	AccessTokenExpiresAt *string `pulumi:"accessTokenExpiresAt"`
-	// Custom only.
+	// The API path prefixes it may call. Scopes: Custom.
 	ApiEndpoints []string `pulumi:"apiEndpoints"`
-	// RFC 3339, UTC.
+	// When it was created (RFC 3339, UTC).
 	CreatedAt *string `pulumi:"createdAt"`
-	// MicrosoftSCIM, OneTouchRecovery: when it expires.
+	// When it expires (RFC 3339, UTC). Scopes: MicrosoftSCIM, OneTouchRecovery.
 	ExpiresAt *string `pulumi:"expiresAt"`
 	// Canonical form; empty means anywhere; absent when the server's list leaves it out.
 	IpAllowlist []string `pulumi:"ipAllowlist"`
-	LastUsedAt  *string  `pulumi:"lastUsedAt"`
-	Name        string   `pulumi:"name"`
-	// All, Custom, Hyperscale: until when it can be renewed.
+	// When it was last used, as Commvault reports it (RFC 3339, UTC).
+	LastUsedAt *string `pulumi:"lastUsedAt"`
+	// Its name.
+	Name string `pulumi:"name"`
+	// Until when it can be renewed (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
 	RenewableUntil *string `pulumi:"renewableUntil"`
 	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
 	Scope string `pulumi:"scope"`
 	// Commvault's accessTokenId.
 	TokenId int `pulumi:"tokenId"`
 	// The owner.
-	UserId   int     `pulumi:"userId"`
+	UserId int `pulumi:"userId"`
+	// The owner's user name.
 	UserName *string `pulumi:"userName"`
 }
 
@@ -409,22 +412,22 @@ func (o ListedAccessTokenOutput) ToListedAccessTokenOutputWithContext(ctx contex
 	return o
 }
 
-// All, Custom, Hyperscale: when its current access token expires.
+// When its current access token expires (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
 func (o ListedAccessTokenOutput) AccessTokenExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.AccessTokenExpiresAt }).(pulumi.StringPtrOutput)
 }
 
-// Custom only.
+// The API path prefixes it may call. Scopes: Custom.
 func (o ListedAccessTokenOutput) ApiEndpoints() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v ListedAccessToken) []string { return v.ApiEndpoints }).(pulumi.StringArrayOutput)
 }
 
-// RFC 3339, UTC.
+// When it was created (RFC 3339, UTC).
 func (o ListedAccessTokenOutput) CreatedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.CreatedAt }).(pulumi.StringPtrOutput)
 }
 
-// MicrosoftSCIM, OneTouchRecovery: when it expires.
+// When it expires (RFC 3339, UTC). Scopes: MicrosoftSCIM, OneTouchRecovery.
 func (o ListedAccessTokenOutput) ExpiresAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.ExpiresAt }).(pulumi.StringPtrOutput)
 }
@@ -434,15 +437,17 @@ func (o ListedAccessTokenOutput) IpAllowlist() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v ListedAccessToken) []string { return v.IpAllowlist }).(pulumi.StringArrayOutput)
 }
 
+// When it was last used, as Commvault reports it (RFC 3339, UTC).
 func (o ListedAccessTokenOutput) LastUsedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.LastUsedAt }).(pulumi.StringPtrOutput)
 }
 
+// Its name.
 func (o ListedAccessTokenOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v ListedAccessToken) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// All, Custom, Hyperscale: until when it can be renewed.
+// Until when it can be renewed (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
 func (o ListedAccessTokenOutput) RenewableUntil() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.RenewableUntil }).(pulumi.StringPtrOutput)
 }
@@ -462,6 +467,7 @@ func (o ListedAccessTokenOutput) UserId() pulumi.IntOutput {
 	return o.ApplyT(func(v ListedAccessToken) int { return v.UserId }).(pulumi.IntOutput)
 }
 
+// The owner's user name.
 func (o ListedAccessTokenOutput) UserName() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ListedAccessToken) *string { return v.UserName }).(pulumi.StringPtrOutput)
 }
@@ -488,12 +494,14 @@ func (o ListedAccessTokenArrayOutput) Index(i pulumi.IntInput) ListedAccessToken
 
 // The token a rotation kept aside for its consumers, until it is retired. Never its secret.
 type PreviousAccessToken struct {
+	// The kept token's generation.
 	Generation int `pulumi:"generation"`
 	// Its name while aside: `<name>~g<generation>`.
 	Name string `pulumi:"name"`
 	// The day from which the next `pulumi up` revokes it.
 	RetireAfter string `pulumi:"retireAfter"`
-	TokenId     int    `pulumi:"tokenId"`
+	// The kept token's accessTokenId.
+	TokenId int `pulumi:"tokenId"`
 }
 
 // The token a rotation kept aside for its consumers, until it is retired. Never its secret.
@@ -511,6 +519,7 @@ func (o PreviousAccessTokenOutput) ToPreviousAccessTokenOutputWithContext(ctx co
 	return o
 }
 
+// The kept token's generation.
 func (o PreviousAccessTokenOutput) Generation() pulumi.IntOutput {
 	return o.ApplyT(func(v PreviousAccessToken) int { return v.Generation }).(pulumi.IntOutput)
 }
@@ -525,6 +534,7 @@ func (o PreviousAccessTokenOutput) RetireAfter() pulumi.StringOutput {
 	return o.ApplyT(func(v PreviousAccessToken) string { return v.RetireAfter }).(pulumi.StringOutput)
 }
 
+// The kept token's accessTokenId.
 func (o PreviousAccessTokenOutput) TokenId() pulumi.IntOutput {
 	return o.ApplyT(func(v PreviousAccessToken) int { return v.TokenId }).(pulumi.IntOutput)
 }
@@ -553,6 +563,7 @@ func (o PreviousAccessTokenPtrOutput) Elem() PreviousAccessTokenOutput {
 	}).(PreviousAccessTokenOutput)
 }
 
+// The kept token's generation.
 func (o PreviousAccessTokenPtrOutput) Generation() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *PreviousAccessToken) *int {
 		if v == nil {
@@ -582,6 +593,7 @@ func (o PreviousAccessTokenPtrOutput) RetireAfter() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The kept token's accessTokenId.
 func (o PreviousAccessTokenPtrOutput) TokenId() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *PreviousAccessToken) *int {
 		if v == nil {

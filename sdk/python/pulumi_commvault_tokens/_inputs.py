@@ -105,11 +105,11 @@ class AccessTokenRotationArgsDict(TypedDict):
     """
     every_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    Every N days.
+    Rotate every N days.
     """
     overlap_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+    How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
     """
 
 @pulumi.input_type
@@ -122,8 +122,8 @@ class AccessTokenRotationArgs:
         When to issue a new secret, in whole days.
 
         :param pulumi.Input[_builtins.int] before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
-        :param pulumi.Input[_builtins.int] every_days: Every N days.
-        :param pulumi.Input[_builtins.int] overlap_days: How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+        :param pulumi.Input[_builtins.int] every_days: Rotate every N days.
+        :param pulumi.Input[_builtins.int] overlap_days: How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
         if before_end_days is not None:
             pulumi.set(__self__, "before_end_days", before_end_days)
@@ -148,7 +148,7 @@ class AccessTokenRotationArgs:
     @pulumi.getter(name="everyDays")
     def every_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Every N days.
+        Rotate every N days.
         """
         return pulumi.get(self, "every_days")
 
@@ -160,7 +160,7 @@ class AccessTokenRotationArgs:
     @pulumi.getter(name="overlapDays")
     def overlap_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+        How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
         return pulumi.get(self, "overlap_days")
 

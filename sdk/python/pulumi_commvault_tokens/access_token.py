@@ -42,20 +42,20 @@ class AccessTokenArgs:
 
         :param pulumi.Input[_builtins.str] name: The token's display name: 1 to 255 characters, unique per owner (case-insensitively).
         :param pulumi.Input['AccessTokenAdoptArgs'] adopt: Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
-        :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
-        :param pulumi.Input[_builtins.str] expires_in: The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
-        :param pulumi.Input[_builtins.str] extend_when_left: With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ip_allowlist: IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
-        :param pulumi.Input[_builtins.str] renewable_for: A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of renewableUntil: the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left.
-        :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days.
-        :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom.
+        :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes: MicrosoftSCIM, OneTouchRecovery.
+        :param pulumi.Input[_builtins.str] expires_in: A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d" for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM, OneTouchRecovery.
+        :param pulumi.Input[_builtins.str] extend_when_left: With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ip_allowlist: IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no change. Default: empty (anywhere).
+        :param pulumi.Input[_builtins.str] renewable_for: A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes: All, Custom, Hyperscale.
+        :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
+        :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
         :param pulumi.Input['AccessTokenRotationArgs'] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
-        :param pulumi.Input[_builtins.str] scope: All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+        :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
         :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
-        :param pulumi.Input[_builtins.int] user_id: The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
-        :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId.
+        :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
+        :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
         """
         pulumi.set(__self__, "name", name)
         if adopt is not None:
@@ -117,7 +117,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="apiEndpoints")
     def api_endpoints(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
+        API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom.
         """
         return pulumi.get(self, "api_endpoints")
 
@@ -129,7 +129,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
+        RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes: MicrosoftSCIM, OneTouchRecovery.
         """
         return pulumi.get(self, "expires_at")
 
@@ -141,7 +141,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="expiresIn")
     def expires_in(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
+        A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d" for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM, OneTouchRecovery.
         """
         return pulumi.get(self, "expires_in")
 
@@ -153,7 +153,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="extendWhenLeft")
     def extend_when_left(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days.
+        With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days.
         """
         return pulumi.get(self, "extend_when_left")
 
@@ -165,7 +165,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="ipAllowlist")
     def ip_allowlist(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
+        IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no change. Default: empty (anywhere).
         """
         return pulumi.get(self, "ip_allowlist")
 
@@ -177,7 +177,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="renewableFor")
     def renewable_for(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of renewableUntil: the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left.
+        A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "renewable_for")
 
@@ -189,7 +189,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="renewableUntil")
     def renewable_until(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days.
+        RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "renewable_until")
 
@@ -201,7 +201,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="replaceOnForbiddenScopeChange")
     def replace_on_forbidden_scope_change(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false.
+        Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
         """
         return pulumi.get(self, "replace_on_forbidden_scope_change")
 
@@ -237,7 +237,7 @@ class AccessTokenArgs:
     @pulumi.getter
     def scope(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+        All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
         """
         return pulumi.get(self, "scope")
 
@@ -261,7 +261,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="userId")
     def user_id(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
+        The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
         """
         return pulumi.get(self, "user_id")
 
@@ -273,7 +273,7 @@ class AccessTokenArgs:
     @pulumi.getter(name="userName")
     def user_name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The owner's user name, instead of userId.
+        The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
         """
         return pulumi.get(self, "user_name")
 
@@ -311,21 +311,21 @@ class AccessToken(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AccessTokenAdoptArgs', 'AccessTokenAdoptArgsDict', 'outputs.AccessTokenAdopt']] adopt: Take over an existing token at the first up instead of creating one: no POST, no DELETE, at most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one at once. Inert afterwards.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise.
-        :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days).
-        :param pulumi.Input[_builtins.str] expires_in: The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt.
-        :param pulumi.Input[_builtins.str] extend_when_left: With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ip_allowlist: IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] api_endpoints: API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom.
+        :param pulumi.Input[_builtins.str] expires_at: RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes: MicrosoftSCIM, OneTouchRecovery.
+        :param pulumi.Input[_builtins.str] expires_in: A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d" for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM, OneTouchRecovery.
+        :param pulumi.Input[_builtins.str] extend_when_left: With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ip_allowlist: IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no change. Default: empty (anywhere).
         :param pulumi.Input[_builtins.str] name: The token's display name: 1 to 255 characters, unique per owner (case-insensitively).
-        :param pulumi.Input[_builtins.str] renewable_for: A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of renewableUntil: the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left.
-        :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days.
-        :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false.
+        :param pulumi.Input[_builtins.str] renewable_for: A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes: All, Custom, Hyperscale.
+        :param pulumi.Input[_builtins.str] renewable_until: RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes: All, Custom, Hyperscale.
+        :param pulumi.Input[_builtins.bool] replace_on_forbidden_scope_change: Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false.
         :param pulumi.Input[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
-        :param pulumi.Input[_builtins.str] scope: All (default), Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale.
+        :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
         :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
-        :param pulumi.Input[_builtins.int] user_id: The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens.
-        :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId.
+        :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
+        :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
         """
         ...
     @overload
@@ -475,6 +475,9 @@ class AccessToken(pulumi.CustomResource):
     @_builtins.property
     @pulumi.getter(name="accessTokenExpiresAt")
     def access_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When the token's current access token expires (RFC 3339, UTC), as the server last listed it; a consumer's renew moves it. Scopes: All, Custom, Hyperscale.
+        """
         return pulumi.get(self, "access_token_expires_at")
 
     @_builtins.property
@@ -490,13 +493,16 @@ class AccessToken(pulumi.CustomResource):
     @_builtins.property
     @pulumi.getter(name="createdAt")
     def created_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When Commvault created the token (RFC 3339, UTC), from the owner's token list.
+        """
         return pulumi.get(self, "created_at")
 
     @_builtins.property
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC.
+        The effective expiry, normalised to UTC. Scopes: MicrosoftSCIM, OneTouchRecovery.
         """
         return pulumi.get(self, "expires_at")
 
@@ -543,13 +549,16 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The refresh token (All, Custom, Hyperscale). Absent for an imported token.
+        The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "refresh_token")
 
     @_builtins.property
     @pulumi.getter(name="refreshTokenExpiresAt")
     def refresh_token_expires_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When the refresh token of the bootstrap pair expires (RFC 3339, UTC), as Commvault answered the create. Scopes: All, Custom, Hyperscale.
+        """
         return pulumi.get(self, "refresh_token_expires_at")
 
     @_builtins.property
@@ -561,7 +570,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="renewableUntil")
     def renewable_until(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The effective renewable-until (All, Custom, Hyperscale), normalised to UTC.
+        The effective renewable-until, normalised to UTC (the declared date, the rolling one, or Commvault's default). Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "renewable_until")
 

@@ -32,6 +32,9 @@ class ListAccessTokensResult:
     @_builtins.property
     @pulumi.getter
     def tokens(self) -> Sequence['outputs.ListedAccessToken']:
+        """
+        The user's access tokens on that CommServe.
+        """
         return pulumi.get(self, "tokens")
 
 

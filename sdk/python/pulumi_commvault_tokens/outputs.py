@@ -124,8 +124,8 @@ class AccessTokenRotation(dict):
         When to issue a new secret, in whole days.
 
         :param _builtins.int before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
-        :param _builtins.int every_days: Every N days.
-        :param _builtins.int overlap_days: How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+        :param _builtins.int every_days: Rotate every N days.
+        :param _builtins.int overlap_days: How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
         if before_end_days is not None:
             pulumi.set(__self__, "before_end_days", before_end_days)
@@ -146,7 +146,7 @@ class AccessTokenRotation(dict):
     @pulumi.getter(name="everyDays")
     def every_days(self) -> Optional[_builtins.int]:
         """
-        Every N days.
+        Rotate every N days.
         """
         return pulumi.get(self, "every_days")
 
@@ -154,7 +154,7 @@ class AccessTokenRotation(dict):
     @pulumi.getter(name="overlapDays")
     def overlap_days(self) -> Optional[_builtins.int]:
         """
-        How long the old token keeps working after a rotation. Default 7; 0 revokes it at once.
+        How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
         return pulumi.get(self, "overlap_days")
 
@@ -180,15 +180,18 @@ class ListedAccessToken(dict):
         """
         An existing access token as Commvault lists it. Never a secret.
 
+        :param _builtins.str name: Its name.
         :param _builtins.str scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery.
         :param _builtins.int token_id: Commvault's accessTokenId.
         :param _builtins.int user_id: The owner.
-        :param _builtins.str access_token_expires_at: All, Custom, Hyperscale: when its current access token expires.
-        :param Sequence[_builtins.str] api_endpoints: Custom only.
-        :param _builtins.str created_at: RFC 3339, UTC.
-        :param _builtins.str expires_at: MicrosoftSCIM, OneTouchRecovery: when it expires.
+        :param _builtins.str access_token_expires_at: When its current access token expires (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
+        :param Sequence[_builtins.str] api_endpoints: The API path prefixes it may call. Scopes: Custom.
+        :param _builtins.str created_at: When it was created (RFC 3339, UTC).
+        :param _builtins.str expires_at: When it expires (RFC 3339, UTC). Scopes: MicrosoftSCIM, OneTouchRecovery.
         :param Sequence[_builtins.str] ip_allowlist: Canonical form; empty means anywhere; absent when the server's list leaves it out.
-        :param _builtins.str renewable_until: All, Custom, Hyperscale: until when it can be renewed.
+        :param _builtins.str last_used_at: When it was last used, as Commvault reports it (RFC 3339, UTC).
+        :param _builtins.str renewable_until: Until when it can be renewed (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
+        :param _builtins.str user_name: The owner's user name.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "scope", scope)
@@ -214,6 +217,9 @@ class ListedAccessToken(dict):
     @_builtins.property
     @pulumi.getter
     def name(self) -> _builtins.str:
+        """
+        Its name.
+        """
         return pulumi.get(self, "name")
 
     @_builtins.property
@@ -244,7 +250,7 @@ class ListedAccessToken(dict):
     @pulumi.getter(name="accessTokenExpiresAt")
     def access_token_expires_at(self) -> Optional[_builtins.str]:
         """
-        All, Custom, Hyperscale: when its current access token expires.
+        When its current access token expires (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "access_token_expires_at")
 
@@ -252,7 +258,7 @@ class ListedAccessToken(dict):
     @pulumi.getter(name="apiEndpoints")
     def api_endpoints(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Custom only.
+        The API path prefixes it may call. Scopes: Custom.
         """
         return pulumi.get(self, "api_endpoints")
 
@@ -260,7 +266,7 @@ class ListedAccessToken(dict):
     @pulumi.getter(name="createdAt")
     def created_at(self) -> Optional[_builtins.str]:
         """
-        RFC 3339, UTC.
+        When it was created (RFC 3339, UTC).
         """
         return pulumi.get(self, "created_at")
 
@@ -268,7 +274,7 @@ class ListedAccessToken(dict):
     @pulumi.getter(name="expiresAt")
     def expires_at(self) -> Optional[_builtins.str]:
         """
-        MicrosoftSCIM, OneTouchRecovery: when it expires.
+        When it expires (RFC 3339, UTC). Scopes: MicrosoftSCIM, OneTouchRecovery.
         """
         return pulumi.get(self, "expires_at")
 
@@ -283,19 +289,25 @@ class ListedAccessToken(dict):
     @_builtins.property
     @pulumi.getter(name="lastUsedAt")
     def last_used_at(self) -> Optional[_builtins.str]:
+        """
+        When it was last used, as Commvault reports it (RFC 3339, UTC).
+        """
         return pulumi.get(self, "last_used_at")
 
     @_builtins.property
     @pulumi.getter(name="renewableUntil")
     def renewable_until(self) -> Optional[_builtins.str]:
         """
-        All, Custom, Hyperscale: until when it can be renewed.
+        Until when it can be renewed (RFC 3339, UTC). Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "renewable_until")
 
     @_builtins.property
     @pulumi.getter(name="userName")
     def user_name(self) -> Optional[_builtins.str]:
+        """
+        The owner's user name.
+        """
         return pulumi.get(self, "user_name")
 
 
@@ -331,8 +343,10 @@ class PreviousAccessToken(dict):
         """
         The token a rotation kept aside for its consumers, until it is retired. Never its secret.
 
+        :param _builtins.int generation: The kept token's generation.
         :param _builtins.str name: Its name while aside: `<name>~g<generation>`.
         :param _builtins.str retire_after: The day from which the next `pulumi up` revokes it.
+        :param _builtins.int token_id: The kept token's accessTokenId.
         """
         pulumi.set(__self__, "generation", generation)
         pulumi.set(__self__, "name", name)
@@ -342,6 +356,9 @@ class PreviousAccessToken(dict):
     @_builtins.property
     @pulumi.getter
     def generation(self) -> _builtins.int:
+        """
+        The kept token's generation.
+        """
         return pulumi.get(self, "generation")
 
     @_builtins.property
@@ -363,6 +380,9 @@ class PreviousAccessToken(dict):
     @_builtins.property
     @pulumi.getter(name="tokenId")
     def token_id(self) -> _builtins.int:
+        """
+        The kept token's accessTokenId.
+        """
         return pulumi.get(self, "token_id")
 
 
