@@ -1,0 +1,172 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ok, plainCli, type CliResult, type PlainCli } from "../helpers/cli";
+import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { LeakWatch } from "../helpers/leaks";
+import { ROOT } from "../helpers/pack";
+
+jest.setTimeout(900_000);
+
+const NO_AMBIENT = { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" };
+/**
+ * Pulumi's debugging switches, as a user turns them on in CI: the display's debug messages, the
+ * engine's verbose log to stderr, and the same log to files. (`--logflow`, which hands the
+ * verbosity on to the language hosts, is another matter: Pulumi's YAML and Go hosts then log every
+ * value they receive, secrets included; docs/secrets.md says so, and sealTo is the way out.)
+ */
+const DEBUG = ["--debug"];
+const VERBOSE = ["-v=9", "--logtostderr"];
+const TO_FILES = ["-v=9"];
+const PLUGIN = `plugins:
+  providers:
+    - name: commvault
+      path: ${path.join(ROOT, "plugin/bin")}
+`;
+
+/** A program a user writes, in each way this package can be used. */
+interface Program {
+  kind: string;
+  files: Record<string, string>;
+  /** A Node.js program needs the packed package beside it. */
+  node: boolean;
+}
+
+const DYNAMIC: Program = {
+  kind: "Node.js, the dynamic AccessToken",
+  node: true,
+  files: {
+    "Pulumi.yaml": "name: leaks-dynamic\nruntime: nodejs\n",
+    "index.js": `const pulumi = require("@pulumi/pulumi");
+const { AccessToken } = require("pulumi-commvault-tokens");
+const config = new pulumi.Config();
+const ci = new AccessToken("ci", { name: "leak-ci", renewableFor: "90d", rotationTrigger: config.get("trigger") });
+const backup = new AccessToken("backup", { name: "leak-backup", userId: ${SVC_BACKUP} });
+const scim = new AccessToken("scim", { name: "leak-scim", scope: "MicrosoftSCIM" });
+exports.ciSecret = ci.accessToken;
+exports.backupRefresh = backup.refreshToken;
+exports.scimSecret = scim.accessToken;
+`,
+  },
+};
+
+/** The plugin's resource declared from Node.js, by its type token: loading the package seals the program's log. */
+const PLUGIN_FROM_NODE: Program = {
+  kind: "Node.js, the plugin's resource",
+  node: true,
+  files: {
+    "Pulumi.yaml": `name: leaks-plugin-node\nruntime: nodejs\n${PLUGIN}`,
+    "index.js": `const pulumi = require("@pulumi/pulumi");
+require("pulumi-commvault-tokens");
+const config = new pulumi.Config();
+const declare = (name, args) => new pulumi.CustomResource("commvault:index:AccessToken", name, { ...args, accessToken: undefined, refreshToken: undefined });
+const ci = declare("ci", { name: "leak-node-ci", renewableFor: "90d", rotationTrigger: config.get("trigger") });
+const backup = declare("backup", { name: "leak-node-backup", userId: ${SVC_BACKUP} });
+exports.ciSecret = ci.accessToken;
+exports.backupRefresh = backup.refreshToken;
+`,
+  },
+};
+
+const YAML: Program = {
+  kind: "YAML, through the plugin",
+  node: false,
+  files: {
+    "Pulumi.yaml": `name: leaks-yaml
+runtime: yaml
+${PLUGIN}
+config:
+  trigger:
+    type: string
+resources:
+  ci:
+    type: commvault:AccessToken
+    properties:
+      name: leak-yaml-ci
+      renewableFor: 90d
+      rotationTrigger: \${trigger}
+  backup:
+    type: commvault:AccessToken
+    properties:
+      name: leak-yaml-backup
+      userId: ${SVC_BACKUP}
+variables:
+  listed:
+    fn::invoke:
+      function: commvault:listAccessTokens
+      arguments:
+        userId: ${SVC_BACKUP}
+outputs:
+  ciSecret: \${ci.accessToken}
+  backupRefresh: \${backup.refreshToken}
+  listed: \${listed}
+`,
+  },
+};
+
+/**
+ * Issue 23 item 1 under the plain `pulumi` CLI: with every debugging switch a user turns on,
+ * nothing a run prints, nor any log file it leaves under PULUMI_HOME or the temporary folder, holds
+ * a secret the emulator held: no token's access or refresh token, no session token, no password.
+ */
+describe.each([DYNAMIC, PLUGIN_FROM_NODE, YAML])("end to end: no secret in debug output or logs ($kind)", (program) => {
+  const h = useEmulator({}, { fresh: false });
+  const watch = new LeakWatch(() => h.running.emulator.store.data);
+  let cli: PlainCli;
+  let dir: string;
+  let tmp: string;
+  const run = async (label: string, args: string[], flags: string[]): Promise<CliResult> => {
+    const r = await cli.pulumi(dir, [...args, ...flags], { ...NO_AMBIENT, TMPDIR: tmp });
+    watch.collect();
+    watch.record(`\`pulumi ${[...args, ...flags].join(" ")}\` (${label}) stdout`, r.stdout);
+    watch.record(`\`pulumi ${[...args, ...flags].join(" ")}\` (${label}) stderr`, r.stderr);
+    return r;
+  };
+
+  beforeAll(async () => {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    cli = plainCli();
+    dir = program.node ? cli.program(program.files) : fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "yaml-"));
+    if (!program.node) for (const [name, text] of Object.entries(program.files)) fs.writeFileSync(path.join(dir, name), text);
+    tmp = fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "tmp-"));
+    const setup = (args: string[]) => cli.pulumi(dir, args, NO_AMBIENT);
+    ok(await setup(["stack", "init", "dev"]));
+    ok(await setup(["config", "set", "commvault:url", h.running.url]));
+    ok(await setup(["config", "set", "commvault:username", ADMIN.username]));
+    ok(await setup(["config", "set", "--secret", "commvault:password", ADMIN.password]));
+    ok(await setup(["config", "set", "trigger", "zero"]));
+  });
+
+  test("up, preview --refresh, a rotation, refresh and destroy print no secret and leave none in a log file", async () => {
+    ok(await run("create", ["up", "--yes", "--skip-preview"], DEBUG));
+    const made = h.running.emulator.store.data.tokens.length;
+    expect(made).toBeGreaterThanOrEqual(2);
+    ok(await run("gate", ["preview", "--refresh"], [...DEBUG, ...VERBOSE]));
+    ok(await run("rotate", ["up", "--yes", "--config", "trigger=one"], [...DEBUG, ...VERBOSE]));
+    expect(h.running.emulator.store.data.tokens.length).toBe(made + 1);
+    ok(await run("refresh", ["refresh", "--yes"], [...DEBUG, ...TO_FILES]));
+    ok(await run("show", ["stack", "output", "--json"], []));
+    ok(await run("destroy", ["destroy", "--yes"], [...DEBUG, ...VERBOSE]));
+    expect(h.running.emulator.store.data.tokens).toEqual([]);
+    // Every token, the rotated one too, and the provider's session are looked for.
+    expect(watch.size).toBeGreaterThanOrEqual(2 * (made + 1));
+    const files = watch.recordFiles(cli.env.PULUMI_HOME!) + watch.recordFiles(tmp);
+    expect(files).toBeGreaterThan(0);
+    expect(watch.leaks()).toEqual([]);
+  });
+
+  if (!program.node) {
+    test("pulumi import through the plugin prints no secret and leaves none in a log file", async () => {
+      const made = await h.api.create(h.admin, { tokenName: "leak-legacy", userId: SVC_BACKUP, tokenType: 2 });
+      const id = made.body.tokenInfo.accessTokenId as number;
+      watch.collect();
+      expect(watch.has(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === id)!.accessToken)).toBe(true);
+      ok(await run("import", ["import", "commvault:index:AccessToken", "legacy", `${SVC_BACKUP}:${id}`, "--yes"], [...DEBUG, ...VERBOSE]));
+      ok(await cli.pulumi(dir, ["state", "unprotect", "--all", "--yes"], NO_AMBIENT));
+      ok(await run("destroy imported", ["destroy", "--yes", "--skip-preview"], [...DEBUG, ...TO_FILES]));
+      watch.recordFiles(cli.env.PULUMI_HOME!);
+      watch.recordFiles(tmp);
+      expect(watch.leaks()).toEqual([]);
+    });
+  }
+});
