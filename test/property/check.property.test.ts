@@ -196,7 +196,7 @@ const olds: fc.Arbitrary<Raw | undefined> = fc.option(
 
 /** Whether a property names an input or a key the program gave (a huge key is named cut). */
 function namesAKey(property: string, given: Raw): boolean {
-  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.") || property.startsWith("adopt.")) return true;
+  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.") || property.startsWith("adopt.") || /^sealTo\[\d+\]$/.test(property)) return true;
   return Object.keys(given).some((k) => k === property || (k.length > 100 && property === `${k.slice(0, 100)}…`));
 }
 
