@@ -15,6 +15,7 @@ import {
   judgeLifetime,
   judgePreferCustom,
   judgeServiceAccountAllowlist,
+  judgeServiceAccountSealed,
   judgeUniqueOwnerAndName,
   nowSeconds,
   type LifetimeConfig,
@@ -82,6 +83,15 @@ export const serviceAccountAllowlist: ResourceValidationPolicy = {
   validateResource: forAccessTokens<ServiceAccountConfig>((p, c) => judgeServiceAccountAllowlist(p, checkPattern(c))),
 };
 
+/** Advisory by default: sealing needs the consumer to hold an age key, which a team adopts in its own time. */
+export const serviceAccountSealed: ResourceValidationPolicy = {
+  name: "service-account-token-sealed",
+  description: "Every service account's access token seals its pair to its consumer (sealTo): no secret in state, outputs or logs.",
+  enforcementLevel: "advisory",
+  configSchema: serviceAccountAllowlist.configSchema,
+  validateResource: forAccessTokens<ServiceAccountConfig>((p, c) => judgeServiceAccountSealed(p, checkPattern(c))),
+};
+
 export const allowlistNotOpen: ResourceValidationPolicy = {
   name: "allowlist-not-open-to-all",
   description: "No access token's IP allow list admits every address (0.0.0.0/0, ::/0, or entries that add up to them).",
@@ -126,4 +136,4 @@ export const uniqueOwnerAndName: StackValidationPolicy = {
   },
 };
 
-export const policies = [serviceAccountAllowlist, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName];
+export const policies = [serviceAccountAllowlist, serviceAccountSealed, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName];
