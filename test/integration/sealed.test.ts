@@ -1,9 +1,11 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { importToken } from "../../provider/import";
 import { provider as dynamicProvider } from "../../provider/lifecycle";
 import { setNoteSink } from "../../provider/runtime";
 import { fingerprint, openPair } from "../../provider/seal";
 import { ADMIN, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
-import { CheckFailed, configure, refresh, up } from "../helpers/lifecycle";
+import { CheckFailed, configure, refresh, up, type Deployed } from "../helpers/lifecycle";
+import { RenewingConsumer, sharedClock } from "../helpers/time";
 
 /**
  * Issue 23 items 2 and 4 through the core (both doors call it): with sealTo the pair is sealed
@@ -135,5 +137,74 @@ describe("sealTo: the pair sealed to age recipients inside the provider", () => 
     const rotated = await up({ name: "hand-made-2", sealTo: [alice.recipient], adopt: { tokenId: made2.body.tokenInfo.accessTokenId as number, thenRotate: true } });
     expect(rotated.outs.accessToken).toBeUndefined();
     expect((await openPair(alice.identity, rotated.outs.sealedPair)).accessToken).toBe(stored(rotated.outs.tokenId).accessToken);
+  });
+});
+
+/** Issue 23 item 4: health, extension in place and import behave with sealed tokens as without. */
+describe("sealTo: health, extension and import are unchanged", () => {
+  const h = useEmulator();
+  const clock = sharedClock(h);
+  let key: { identity: string; recipient: string };
+  const stored = (tokenId: number) => h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === tokenId);
+  const gate = async (d: Deployed) => {
+    const r = (await refresh(d))!;
+    const checked = (await dynamicProvider.check!(d.inputs, d.inputs)).inputs;
+    const diff = await dynamicProvider.diff!(r.id, r.outs, checked as never);
+    return { d: { ...r, inputs: checked }, changes: diff.changes === true, replaces: diff.replaces ?? [] };
+  };
+
+  beforeAll(async () => {
+    const identity = await generateX25519Identity();
+    key = { identity, recipient: await identityToRecipient(identity) };
+  });
+  beforeEach(async () => {
+    clock.day(0);
+    // The clock moved: a fresh session for the test's own calls.
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    setNoteSink(() => undefined);
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+  });
+  afterAll(() => {
+    clock.reset();
+    setNoteSink(undefined);
+  });
+
+  test("a rolling lifetime is extended in place: same token, same sealed pair, no new secret", async () => {
+    const d0 = await up({ name: "rolling", sealTo: [key.recipient], renewableFor: "30d", extendWhenLeft: "10d" });
+    // Its consumer opens the pair and renews it, as a live token's consumer does.
+    const consumer = new RenewingConsumer(h, (await openPair(key.identity, d0.outs.sealedPair)) as { accessToken: string; refreshToken: string });
+    for (const day of [7, 14, 21]) {
+      clock.day(day);
+      await consumer.renew();
+    }
+    const d1 = await up({ name: "rolling", sealTo: [key.recipient], renewableFor: "30d", extendWhenLeft: "10d" }, d0);
+    expect(d1.action).toBe("update");
+    expect(d1.outs).toMatchObject({ tokenId: d0.outs.tokenId, sealedPair: d0.outs.sealedPair, secretFingerprint: d0.outs.secretFingerprint });
+    expect(d1.outs.renewableUntil).not.toBe(d0.outs.renewableUntil);
+    expect(d1.outs.accessToken).toBeUndefined();
+  });
+
+  test("a dead token (refresh window lapsed) fails the drift gate and is replaced by a new one, sealed", async () => {
+    const d0 = await up({ name: "idle", sealTo: [key.recipient] });
+    clock.day(15);
+    const g = await gate(d0);
+    expect(g).toMatchObject({ changes: true, replaces: ["accessToken"] });
+    const d1 = await up(g.d.inputs, g.d);
+    expect(d1.action).toBe("delete-replace");
+    expect(d1.outs.accessToken).toBeUndefined();
+    expect((await openPair(key.identity, d1.outs.sealedPair)).accessToken).toBe(stored(d1.outs.tokenId)!.accessToken);
+    expect((await gate(d1)).changes).toBe(false);
+  });
+
+  test("pulumi import takes a token over with no secret; declaring sealTo on it then issues a sealed one by rotation", async () => {
+    const made = await h.api.create(h.admin, { tokenName: "legacy", tokenType: 2 });
+    const id = made.body.tokenInfo.accessTokenId as number;
+    const imported = await importToken(`${ADMIN.userId}:${id}`);
+    expect(imported.props).toMatchObject({ secretKnown: false, tokenId: id });
+    const d0: Deployed = { id: imported.id, inputs: (await dynamicProvider.check!({}, imported.inputs)).inputs as Record<string, unknown>, outs: imported.props as Record<string, unknown> };
+    const d1 = await up({ ...imported.inputs, sealTo: [key.recipient] }, d0);
+    expect(d1.action).toBe("update");
+    expect(d1.outs.previous?.tokenId).toBe(id);
+    expect((await openPair(key.identity, d1.outs.sealedPair)).accessToken).toBe(stored(d1.outs.tokenId)!.accessToken);
   });
 });
