@@ -17,7 +17,7 @@ const NO_AMBIENT = { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" };
  */
 const DEBUG = ["--debug"];
 const VERBOSE = ["-v=9", "--logtostderr"];
-const TO_FILES = ["-v=9"];
+const TO_FILES = ["-v=11"];
 const PLUGIN = `plugins:
   providers:
     - name: commvault
