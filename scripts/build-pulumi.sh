@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI, its Node.js language host and its YAML language host from the Go module
+# Builds the Pulumi CLI and its Node.js, YAML, Go and Python language hosts from the Go module
 # proxy into $2 (a bin dir), each only when missing. Called by install-pulumi.sh; safe to run alone:
 #   scripts/build-pulumi.sh v3.274.1 .tools/pulumi/v3.274.1/bin
 set -euo pipefail
 version="$1"; out="$2"
 log() { echo "build-pulumi: $*" >&2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"  # go install wants an absolute GOBIN
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" CGO_ENABLED=0 GOTOOLCHAIN="${GOTOOLCHAIN:-auto}"
@@ -91,6 +92,49 @@ build_yaml_host() {
   log "pulumi-language-yaml $v built in $(( $(date +%s) - start ))s"
 }
 
+# The Go and Python hosts are not modules the proxy serves (403 for every version of
+# sdk/go/pulumi-language-go/v3 and sdk/python/cmd/pulumi-language-python/v3). Older releases kept
+# them as packages of sdk/v3, which the proxy does serve: the Go host until v3.66.0, the Python host
+# until v3.68.0. Built in a throwaway module like the Node.js fall-back; beside `pulumi` they are
+# found even with PULUMI_IGNORE_AMBIENT_PLUGINS=true (on PATH only, that setting hides them).
+# They lack GenerateProgram, so `pulumi import` in Go and Python programs takes
+# --generate-code=false and the code comes from tools/codegen (docs/languages.md).
+build_sdk_host() { # $1: sdk/v3 release, $2: package path inside sdk/v3, $3: binary name
+  local dir start; dir="$(mktemp -d)"; start=$(date +%s)
+  log "compiling $3 from github.com/pulumi/pulumi/sdk/v3@$1 (about 1 minute on 2 cores, once)"
+  if (
+    cd "$dir" &&
+      { go mod init language-host-build >/dev/null 2>&1; } &&
+      go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$1" &&
+      tools_go "github.com/pulumi/pulumi/sdk/v3/$2" > tools.go &&
+      GOFLAGS="$GOFLAGS -mod=mod" go mod tidy &&
+      GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "$(ldflags "$1")" -o "$out/$3.tmp" "github.com/pulumi/pulumi/sdk/v3/$2" &&
+      mv "$out/$3.tmp" "$out/$3"
+  ); then
+    log "$3 $1 built in $(( $(date +%s) - start ))s"
+  else
+    rm -rf "$dir"; log "$3 could not be built from sdk/v3@$1"; return 1
+  fi
+  rm -rf "$dir"
+}
+
+build_go_host() { build_sdk_host "${PULUMI_LANGUAGE_GO_VERSION:-v3.66.0}" go/pulumi-language-go pulumi-language-go; }
+
+# The Python host runs `pulumi-language-python-exec` (a script beside it in the same release) to
+# start the program; it takes the `pulumi` package from the program's virtual environment. The
+# binary is pulumi-language-python-host; pulumi-language-python in front of it hands it the
+# project's virtualenv option, which today's CLI no longer passes in a way v3.68 reads.
+build_python_host() {
+  local v="${PULUMI_LANGUAGE_PYTHON_VERSION:-v3.68.0}" src
+  build_sdk_host "$v" python/cmd/pulumi-language-python pulumi-language-python-host || return 1
+  src="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$v" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  [[ -f "$src/python/cmd/pulumi-language-python-exec" ]] || { log "no pulumi-language-python-exec in sdk/v3@$v"; return 1; }
+  install -m 0755 "$src/python/cmd/pulumi-language-python-exec" "$out/pulumi-language-python-exec"
+  install -m 0755 "$here/pulumi-language-python.sh" "$out/pulumi-language-python"
+}
+
 if [[ -x "$out/pulumi" ]]; then log "pulumi $version already built"; else build_cli; fi
 if [[ -x "$out/pulumi-language-nodejs" ]]; then log "pulumi-language-nodejs already built"; else build_language_host; fi
 if [[ -x "$out/pulumi-language-yaml" ]]; then log "pulumi-language-yaml already built"; else build_yaml_host; fi
+if [[ -x "$out/pulumi-language-go" ]]; then log "pulumi-language-go already built"; else build_go_host; fi
+if [[ -x "$out/pulumi-language-python-host" && -x "$out/pulumi-language-python" && -x "$out/pulumi-language-python-exec" ]]; then log "pulumi-language-python already built"; else build_python_host; fi

@@ -11,6 +11,8 @@ jest.setTimeout(300_000);
 
 const run = promisify(execFile);
 const EXAMPLES = fs.readdirSync(path.join(ROOT, "examples")).filter((d) => fs.existsSync(path.join(ROOT, "examples", d, "Pulumi.yaml")));
+/** Run with their SDK and environment set up, by program-go.test.ts and program-python.test.ts. */
+const OWN_TESTS = ["go", "python"];
 
 /**
  * Every program in examples/ and the root Pulumi.yaml program, run the way a user runs them: the
@@ -65,9 +67,10 @@ describe("end to end: plain `pulumi` runs every example and the root program", (
   test("there are at least three examples, each with a README", () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(3);
     for (const e of EXAMPLES) expect(fs.existsSync(path.join(ROOT, "examples", e, "README.md"))).toBe(true);
+    for (const e of OWN_TESTS) expect(fs.existsSync(path.join(ROOT, "test/e2e", `program-${e}.test.ts`))).toBe(true);
   });
 
-  test.each(EXAMPLES)("examples/%s", async (example) => {
+  test.each(EXAMPLES.filter((e) => !OWN_TESTS.includes(e)))("examples/%s", async (example) => {
     const dir = place([[`examples/${example}`, "."]]);
     const username = /commvault:username:\s*(\S+)/.exec(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"))![1]!;
     await lifecycle(dir, dir, "dev", username === ALICE.username ? ALICE.password : ADMIN.password);

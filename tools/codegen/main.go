@@ -4,6 +4,8 @@
 // generators themselves live in github.com/pulumi/pulumi/pkg/v3 and need no host.
 //
 //	go run . -schema ../../plugin/schema.json -version 0.1.0 -out ../../sdk
+//
+// `codegen import-code` prints code for imported tokens (importcode.go).
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/blang/semver"
@@ -46,6 +49,13 @@ func (noLoader) LoadPackageReferenceV2(context.Context, *schema.PackageDescripto
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "import-code" {
+		if err := importCode(os.Args[2:], os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "import-code:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	schemaPath := flag.String("schema", "plugin/schema.json", "the provider's schema")
 	version := flag.String("version", "", "the package version (package.json's)")
 	out := flag.String("out", "sdk", "the folder that gets python/ and go/")
@@ -57,27 +67,23 @@ func main() {
 }
 
 func run(schemaPath, version, out string) error {
-	raw, err := os.ReadFile(schemaPath)
+	pkg, err := bindSchema(schemaPath, version)
 	if err != nil {
 		return err
-	}
-	var spec schema.PackageSpec
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return fmt.Errorf("%s: %w", schemaPath, err)
-	}
-	if version != "" {
-		spec.Version = version
-	}
-	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
-	if err != nil {
-		return err
-	}
-	if diags.HasErrors() {
-		return fmt.Errorf("%s: %s", schemaPath, diags.Error())
 	}
 	py, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
 	if err != nil {
 		return fmt.Errorf("python: %w", err)
+	}
+	// pyproject.toml names README.md beside it as the package's long description, but the
+	// generator writes it only inside the package: without a copy, a built wheel has none.
+	for name, text := range py {
+		if dir, file := filepath.Split(name); file == "README.md" && dir != "" && !strings.Contains(strings.TrimSuffix(dir, "/"), "/") {
+			py["README.md"] = text
+		}
+	}
+	if err := spdxLicense(py); err != nil {
+		return err
 	}
 	golang, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
@@ -89,6 +95,45 @@ func run(schemaPath, version, out string) error {
 		}
 	}
 	return nil
+}
+
+// spdxLicense writes pyproject.toml's license as an SPDX string. The generator writes a
+// [project.license] table, which setuptools deprecates and stops building on 2027-02-18; the
+// string form needs setuptools 77 or newer.
+func spdxLicense(py map[string][]byte) error {
+	text := string(py["pyproject.toml"])
+	table := regexp.MustCompile(`\n\s*\[project\.license\]\n\s*text = ("[^"]*")\n`)
+	m := table.FindStringSubmatch(text)
+	if m == nil || !strings.Contains(text, `"setuptools>=61.0"`) {
+		return errors.New("python: pyproject.toml has no [project.license] table or setuptools>=61.0 to rewrite; check tools/codegen against the generator")
+	}
+	text = table.ReplaceAllString(text, "\n")
+	text = strings.Replace(text, "\n  version = ", "\n  license = "+m[1]+"\n  version = ", 1)
+	py["pyproject.toml"] = []byte(strings.Replace(text, `"setuptools>=61.0"`, `"setuptools>=77.0"`, 1))
+	return nil
+}
+
+// bindSchema reads and binds the provider's schema, at version when one is given.
+func bindSchema(schemaPath, version string) (*schema.Package, error) {
+	raw, err := os.ReadFile(schemaPath)
+	if err != nil {
+		return nil, err
+	}
+	var spec schema.PackageSpec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("%s: %w", schemaPath, err)
+	}
+	if version != "" {
+		spec.Version = version
+	}
+	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("%s: %s", schemaPath, diags.Error())
+	}
+	return pkg, nil
 }
 
 // write replaces the generated files of one SDK, keeping nothing stale; files it does not
