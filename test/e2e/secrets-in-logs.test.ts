@@ -32,6 +32,13 @@ interface Program {
   node: boolean;
   /** Another @pulumi/pulumi than the project's (3.248), installed from the registry beside the program. */
   sdk?: string;
+  /** Readies the written program where it is (a Go module's go.mod). */
+  prepare?: (dir: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Folders to put after the CLI's on PATH (the Go toolchain). */
+  path?: string[];
+  /** Go's and Python's hosts cannot generate the imported code (rulings 11): `--generate-code=false`. */
+  importArgs?: string[];
 }
 
 /**
@@ -77,6 +84,76 @@ exports.ciSecret = ci.accessToken;
 exports.backupRefresh = backup.refreshToken;
 `,
   },
+};
+
+/** Python through the generated SDK, in the project's virtual environment (scripts/python-sdk.sh installs the SDK there). */
+const PYTHON: Program = {
+  kind: "Python, through the plugin",
+  node: false,
+  files: {
+    "Pulumi.yaml": `name: leaks-python\nruntime:\n  name: python\n  options:\n    virtualenv: ${path.join(ROOT, ".tools/venv")}\n${PLUGIN}`,
+    "__main__.py": `import pulumi
+import pulumi_commvault_tokens as commvault
+
+config = pulumi.Config()
+ci = commvault.AccessToken("ci", name="leak-python-ci", renewable_for="90d", rotation_trigger=config.get("trigger"))
+backup = commvault.AccessToken("backup", name="leak-python-backup", user_id=${SVC_BACKUP})
+pulumi.export("ciSecret", ci.access_token)
+pulumi.export("backupRefresh", backup.refresh_token)
+`,
+  },
+  importArgs: ["--generate-code=false"],
+};
+
+/** Go through the generated SDK: examples/go's module files, its SDK replaced by the checkout's sdk/go. */
+const GO: Program = {
+  kind: "Go, through the plugin",
+  node: false,
+  files: {
+    "Pulumi.yaml": `name: leaks-go\nruntime: go\n${PLUGIN}`,
+    "main.go": `package main
+
+import (
+	"pulumi-commvault-tokens/sdk/go/commvault"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		trigger, _ := ctx.GetConfig("leaks-go:trigger")
+		ci, err := commvault.NewAccessToken(ctx, "ci", &commvault.AccessTokenArgs{
+			Name:            pulumi.String("leak-go-ci"),
+			RenewableFor:    pulumi.String("90d"),
+			RotationTrigger: pulumi.String(trigger),
+		})
+		if err != nil {
+			return err
+		}
+		backup, err := commvault.NewAccessToken(ctx, "backup", &commvault.AccessTokenArgs{
+			Name:   pulumi.String("leak-go-backup"),
+			UserId: pulumi.Int(${SVC_BACKUP}),
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("ciSecret", ci.AccessToken)
+		ctx.Export("backupRefresh", backup.RefreshToken)
+		return nil
+	})
+}
+`,
+  },
+  prepare(dir) {
+    for (const f of ["go.mod", "go.sum"]) fs.copyFileSync(path.join(ROOT, "examples/go", f), path.join(dir, f));
+    const mod = path.join(dir, "go.mod");
+    const text = fs.readFileSync(mod, "utf8");
+    if (!text.includes("=> ../../sdk/go")) throw new Error(`examples/go/go.mod no longer replaces the SDK by ../../sdk/go`);
+    fs.writeFileSync(mod, text.replace("=> ../../sdk/go", `=> ${path.join(ROOT, "sdk/go")}`));
+  },
+  env: { GOFLAGS: "-buildvcs=false", GOTOOLCHAIN: "auto", CGO_ENABLED: "0" },
+  path: ["/usr/local/go/bin"],
+  importArgs: ["--generate-code=false"],
 };
 
 const YAML: Program = {
@@ -129,14 +206,15 @@ function installWith(dir: string, sdk: string): void {
  * nothing a run prints, nor any log file it leaves under PULUMI_HOME or the temporary folder, holds
  * a secret the emulator held: no token's access or refresh token, no session token, no password.
  */
-describe.each([DYNAMIC, DYNAMIC_NEWEST, PLUGIN_FROM_NODE, YAML])("end to end: no secret in debug output or logs ($kind)", (program) => {
+describe.each([DYNAMIC, DYNAMIC_NEWEST, PLUGIN_FROM_NODE, YAML, PYTHON, GO])("end to end: no secret in debug output or logs ($kind)", (program) => {
   const h = useEmulator({}, { fresh: false });
   const watch = new LeakWatch(() => h.running.emulator.store.data);
   let cli: PlainCli;
   let dir: string;
   let tmp: string;
+  const envOf = () => ({ ...NO_AMBIENT, ...program.env, PATH: [cli.env.PATH, ...(program.path ?? [])].join(path.delimiter) });
   const run = async (label: string, args: string[], flags: string[]): Promise<CliResult> => {
-    const r = await cli.pulumi(dir, [...args, ...flags], { ...NO_AMBIENT, TMPDIR: tmp });
+    const r = await cli.pulumi(dir, [...args, ...flags], { ...envOf(), TMPDIR: tmp });
     watch.collect();
     watch.record(`\`pulumi ${[...args, ...flags].join(" ")}\` (${label}) stdout`, r.stdout);
     watch.record(`\`pulumi ${[...args, ...flags].join(" ")}\` (${label}) stderr`, r.stderr);
@@ -149,8 +227,9 @@ describe.each([DYNAMIC, DYNAMIC_NEWEST, PLUGIN_FROM_NODE, YAML])("end to end: no
     dir = program.node && !program.sdk ? cli.program(program.files) : fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "program-"));
     if (!program.node || program.sdk) for (const [name, text] of Object.entries(program.files)) fs.writeFileSync(path.join(dir, name), text);
     if (program.sdk) installWith(dir, program.sdk);
+    program.prepare?.(dir);
     tmp = fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "tmp-"));
-    const setup = (args: string[]) => cli.pulumi(dir, args, NO_AMBIENT);
+    const setup = (args: string[]) => cli.pulumi(dir, args, envOf());
     ok(await setup(["stack", "init", "dev"]));
     ok(await setup(["config", "set", "commvault:url", h.running.url]));
     ok(await setup(["config", "set", "commvault:username", ADMIN.username]));
@@ -182,8 +261,8 @@ describe.each([DYNAMIC, DYNAMIC_NEWEST, PLUGIN_FROM_NODE, YAML])("end to end: no
       const id = made.body.tokenInfo.accessTokenId as number;
       watch.collect();
       expect(watch.has(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === id)!.accessToken)).toBe(true);
-      ok(await run("import", ["import", "commvault:index:AccessToken", "legacy", `${SVC_BACKUP}:${id}`, "--yes"], [...DEBUG, ...VERBOSE]));
-      ok(await cli.pulumi(dir, ["state", "unprotect", "--all", "--yes"], NO_AMBIENT));
+      ok(await run("import", ["import", "commvault:index:AccessToken", "legacy", `${SVC_BACKUP}:${id}`, "--yes", ...(program.importArgs ?? [])], [...DEBUG, ...VERBOSE]));
+      ok(await cli.pulumi(dir, ["state", "unprotect", "--all", "--yes"], envOf()));
       ok(await run("destroy imported", ["destroy", "--yes", "--skip-preview"], [...DEBUG, ...TO_FILES]));
       watch.recordFiles(cli.env.PULUMI_HOME!);
       watch.recordFiles(tmp);
