@@ -20,7 +20,16 @@ interface Door {
   node: boolean;
   type: string;
   files: Record<string, string>;
+  prepare?: (dir: string) => void;
+  env?: NodeJS.ProcessEnv;
+  path?: string[];
 }
+
+const PLUGIN_PATH = `plugins:
+  providers:
+    - name: commvault
+      path: ${path.join(ROOT, "plugin/bin")}
+`;
 
 const DYNAMIC: Door = {
   kind: "the dynamic provider, from Node.js",
@@ -70,21 +79,83 @@ outputs:
   },
 };
 
+const PYTHON: Door = {
+  kind: "the plugin, from Python",
+  node: false,
+  type: "commvault:index:AccessToken",
+  files: {
+    "Pulumi.yaml": `name: sealed-python\nruntime:\n  name: python\n  options:\n    virtualenv: ${path.join(ROOT, ".tools/venv")}\n${PLUGIN_PATH}`,
+    "__main__.py": `import pulumi
+import pulumi_commvault_tokens as commvault
+
+token = commvault.AccessToken("svc", name="sealed-svc", user_id=${SVC_BACKUP}, seal_to=[pulumi.Config().require("recipient")])
+pulumi.export("tokenId", token.token_id)
+pulumi.export("sealedPair", token.sealed_pair)
+pulumi.export("secretFingerprint", token.secret_fingerprint)
+pulumi.export("accessToken", token.access_token)
+`,
+  },
+};
+
+const GO: Door = {
+  kind: "the plugin, from Go",
+  node: false,
+  type: "commvault:index:AccessToken",
+  files: {
+    "Pulumi.yaml": `name: sealed-go\nruntime: go\n${PLUGIN_PATH}`,
+    "main.go": `package main
+
+import (
+	"pulumi-commvault-tokens/sdk/go/commvault"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		recipient, _ := ctx.GetConfig("sealed-go:recipient")
+		token, err := commvault.NewAccessToken(ctx, "svc", &commvault.AccessTokenArgs{
+			Name:   pulumi.String("sealed-svc"),
+			UserId: pulumi.Int(${SVC_BACKUP}),
+			SealTo: pulumi.StringArray{pulumi.String(recipient)},
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("tokenId", token.TokenId)
+		ctx.Export("sealedPair", token.SealedPair)
+		ctx.Export("secretFingerprint", token.SecretFingerprint)
+		ctx.Export("accessToken", token.AccessToken)
+		return nil
+	})
+}
+`,
+  },
+  prepare(dir) {
+    for (const f of ["go.mod", "go.sum"]) fs.copyFileSync(path.join(ROOT, "examples/go", f), path.join(dir, f));
+    const mod = path.join(dir, "go.mod");
+    fs.writeFileSync(mod, fs.readFileSync(mod, "utf8").replace("=> ../../sdk/go", `=> ${path.join(ROOT, "sdk/go")}`));
+  },
+  env: { GOFLAGS: "-buildvcs=false", GOTOOLCHAIN: "auto", CGO_ENABLED: "0" },
+  path: ["/usr/local/go/bin"],
+};
+
 /**
  * Issue 23 items 1, 2 and 4 under the plain `pulumi` CLI, through both doors: a token sealed to an
  * age recipient never has its pair in the outputs, the state or any log, even with every debugging
  * switch on; a mistyped recipient fails the preview naming the entry; new recipients are a
  * rotation that the preview announces with its reason.
  */
-describe.each([DYNAMIC, PLUGIN])("end to end: sealTo through $kind", (door) => {
+describe.each([DYNAMIC, PLUGIN, PYTHON, GO])("end to end: sealTo through $kind", (door) => {
   const h = useEmulator({}, { fresh: false });
   const watch = new LeakWatch(() => h.running.emulator.store.data);
   let cli: PlainCli;
   let dir: string;
   let tmp: string;
   const keys: { identity: string; recipient: string }[] = [];
+  const envOf = () => ({ ...NO_AMBIENT, ...door.env, PATH: [cli.env.PATH, ...(door.path ?? [])].join(path.delimiter) });
   const pulumi = async (args: string[]) => {
-    const r = await cli.pulumi(dir, args, { ...NO_AMBIENT, TMPDIR: tmp });
+    const r = await cli.pulumi(dir, args, { ...envOf(), TMPDIR: tmp });
     watch.collect();
     watch.record(`\`pulumi ${args.join(" ")}\` stdout`, r.stdout);
     watch.record(`\`pulumi ${args.join(" ")}\` stderr`, r.stderr);
@@ -102,6 +173,7 @@ describe.each([DYNAMIC, PLUGIN])("end to end: sealTo through $kind", (door) => {
     cli = plainCli();
     dir = door.node ? cli.program(door.files) : fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "yaml-"));
     if (!door.node) for (const [name, text] of Object.entries(door.files)) fs.writeFileSync(path.join(dir, name), text);
+    door.prepare?.(dir);
     tmp = fs.mkdtempSync(path.join(path.dirname(cli.env.PULUMI_HOME!), "tmp-"));
     ok(await pulumi(["stack", "init", "dev"]));
     ok(await pulumi(["config", "set", "commvault:url", h.running.url]));
@@ -128,7 +200,7 @@ describe.each([DYNAMIC, PLUGIN])("end to end: sealTo through $kind", (door) => {
     expect(out.secretFingerprint).toMatch(/^[0-9a-f]{16}$/);
     // Decrypted, the state shows the stack's own secrets (the CommServe password in the provider's
     // config), and still no pair: so this one command is searched for the pair only.
-    const state = ok(await cli.pulumi(dir, ["stack", "export", "--show-secrets"], NO_AMBIENT));
+    const state = ok(await cli.pulumi(dir, ["stack", "export", "--show-secrets"], envOf()));
     expect(state).toContain(door.type);
     for (const secret of [t.accessToken, t.refreshToken!]) expect(state).not.toContain(secret);
     ok(await pulumi(["preview", "--refresh", "--expect-no-changes", ...EVERYTHING]));
