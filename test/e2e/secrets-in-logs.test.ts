@@ -12,8 +12,8 @@ const NO_AMBIENT = { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" };
 /**
  * Pulumi's debugging switches, as a user turns them on in CI: the display's debug messages, the
  * engine's verbose log to stderr, and the same log to files. (`--logflow`, which hands the
- * verbosity on to the language hosts, is another matter: Pulumi's YAML and Go hosts then log every
- * value they receive, secrets included; docs/secrets.md says so, and sealTo is the way out.)
+ * verbosity on to the language hosts, is another matter: Pulumi's YAML host then logs every value
+ * it receives, secrets included; docs/secrets.md says so, and sealTo is the way out.)
  */
 const DEBUG = ["--debug"];
 const VERBOSE = ["-v=9", "--logtostderr"];
