@@ -37,10 +37,40 @@ type LogCall = (this: unknown, req: LogRequestLike, ...rest: unknown[]) => unkno
 const SEALED = Symbol.for("pulumi-commvault-tokens.sealed-engine-log");
 
 /**
- * Wraps the engine client's `log` (and its `Log` alias) of the `@pulumi/pulumi` this SDK runs on,
- * once per process, whatever copy of this package asks. Returns whether the seal is in place.
+ * Seals the program's log to the engine, once per process, whatever copy of this package asks:
+ * the engine client's `log` call (all that leaves the process), and, should a release build that
+ * client another way, the `@pulumi/pulumi/log` functions every SDK line goes through. Returns
+ * whether the engine client's call is sealed.
  */
 export function sealEngineLog(): boolean {
+  sealLogFunctions();
+  return sealEngineClient();
+}
+
+/** The SDK's `log.debug/info/warn/error`: the runtime calls them through the module object. */
+function sealLogFunctions(): void {
+  let log: Record<string, unknown>;
+  try {
+    log = require("@pulumi/pulumi/log") as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  for (const name of ["debug", "info", "warn", "error"]) {
+    const original = log[name] as ((this: unknown, msg: unknown, ...rest: unknown[]) => unknown) & { [SEALED]?: true };
+    if (typeof original !== "function" || original[SEALED]) continue;
+    const wrapped: typeof original = function (this: unknown, msg, ...rest) {
+      return original.call(this, typeof msg === "string" ? sealMessage(msg) : msg, ...rest);
+    };
+    wrapped[SEALED] = true;
+    try {
+      log[name] = wrapped;
+    } catch {
+      // A release whose exports cannot be assigned: the engine client's seal still holds.
+    }
+  }
+}
+
+function sealEngineClient(): boolean {
   let engrpc: { EngineClient?: { prototype: Record<string | symbol, unknown> } };
   try {
     engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb") as typeof engrpc;

@@ -1,3 +1,4 @@
+import * as pulumiLog from "@pulumi/pulumi/log";
 import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
@@ -62,5 +63,23 @@ describe("sealEngineLog wraps the engine client's log call, once", () => {
     } finally {
       proto.log = original;
     }
+  });
+});
+
+describe("sealEngineLog also wraps @pulumi/pulumi's log functions, for a release that builds its engine client another way", () => {
+  test("log.debug hands the engine a sealed message, even from an engine object that is no EngineClient", async () => {
+    sealEngineLog();
+    const settings = require("@pulumi/pulumi/runtime/settings") as { getEngine(): unknown };
+    const sent: string[] = [];
+    // No engine in a unit test: a stand-in, which the engine client's seal does not cover.
+    const spy = jest.spyOn(settings, "getEngine").mockReturnValue({ log: (req: engproto.LogRequest, cb: () => void) => (sent.push(req.getMessage()), cb()) });
+    try {
+      await pulumiLog.debug(registerLine());
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain(WITHHELD);
+    expect(sent[0]).not.toContain(SECRET);
   });
 });
