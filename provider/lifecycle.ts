@@ -12,7 +12,7 @@ import { INPUTS, checkInputs, type AccessTokenInputs } from "./model/inputs";
 import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
-import { revoke, rotate } from "./rotate";
+import { revoke, rotate, sealOrRevoke } from "./rotate";
 import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { parseDays, rollingField } from "./model/lifetime";
 import { sameName } from "./model/names";
@@ -125,7 +125,8 @@ export const provider: dynamic.ResourceProvider = {
     // so nothing may throw from here on, or state would lose it with its secret.
     const token = created;
     const listed = await ticket.lookup().then((all) => all.find((t) => t.accessTokenId === token.accessTokenId), () => undefined);
-    return { id: resourceId(owner.userId, created.accessTokenId), outs: { ...stateOf(inputs, owner, created, listed), serverUrl: serverUrl(inputs.server) } };
+    const outs = await sealOrRevoke(c, stateOf(inputs, owner, created, listed));
+    return { id: resourceId(owner.userId, created.accessTokenId), outs: { ...outs, serverUrl: serverUrl(inputs.server) } };
   },
 
   async read(id: string, props: AccessTokenState): Promise<dynamic.ReadResult> {

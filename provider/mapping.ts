@@ -76,7 +76,7 @@ export function refreshed(state: AccessTokenState, t: TokenListEntry): AccessTok
  * a create or the server knows (id, owner, secrets, times), kept from the old state.
  */
 export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, answer?: ModifiedToken): AccessTokenState {
-  const { tokenId, userId, userName, accessToken, refreshToken, secretKnown, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt, rotatedAt, previous } = olds;
+  const { tokenId, userId, userName, accessToken, refreshToken, sealedPair, secretFingerprint, secretKnown, createdAt, accessTokenExpiresAt, refreshTokenExpiresAt, rotatedAt, previous } = olds;
   const fixed = isFixedScope(news.scope);
   return dropUndefined({
     ...news,
@@ -86,6 +86,8 @@ export function updatedState(olds: AccessTokenState, news: AccessTokenInputs, an
     userName: news.userName ?? userName,
     accessToken,
     refreshToken,
+    sealedPair,
+    secretFingerprint,
     secretKnown,
     createdAt,
     accessTokenExpiresAt,

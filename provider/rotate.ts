@@ -10,6 +10,7 @@ import { DEFAULT_OVERLAP_DAYS, asideName } from "./model/rotation";
 import type { AccessTokenState } from "./model/state";
 import { formatEpoch } from "./model/time";
 import { sameName } from "./model/names";
+import { sealState } from "./seal";
 
 export interface RotateDeps {
   client: CommvaultClient;
@@ -25,6 +26,23 @@ export async function revoke(c: CommvaultClient, tokenId: number): Promise<void>
     await c.deleteToken(tokenId);
   } catch (e) {
     if (!(CommvaultError.isInstance(e) && e.gone === "token")) throw e;
+  }
+}
+
+/**
+ * The state of a token just made, its pair sealed to sealTo. Sealing cannot fail on recipients
+ * check accepted; should it fail all the same, the new token is revoked (nobody could ever read
+ * its secret) and the error says so: the next `up` makes it again.
+ */
+export async function sealOrRevoke(c: CommvaultClient, state: AccessTokenState): Promise<AccessTokenState> {
+  try {
+    return await sealState(state);
+  } catch (e) {
+    const revoked = state.tokenId === undefined ? false : await revoke(c, state.tokenId).then(() => true, () => false);
+    throw new Error(
+      `sealing the secret of access token "${state.name}" to sealTo failed (${(e as Error).message}); ` +
+        (revoked ? `token ${state.tokenId} was revoked, and \`pulumi up\` makes it again` : `token ${state.tokenId} could not be revoked: delete it in Command Center`),
+    );
   }
 }
 
@@ -65,7 +83,8 @@ export async function rotate(d: RotateDeps, olds: AccessTokenState, news: Access
     (all) => all.find((t: TokenListEntry) => t.accessTokenId === created.accessTokenId),
     () => undefined,
   );
-  const state: AccessTokenState = { ...stateOf(news, owner, created, listed), rotatedAt: formatEpoch(now) };
+  // Sealed before anything leaves: a failure revokes the new token, and the next run finishes.
+  const state: AccessTokenState = await sealOrRevoke(d.client, { ...stateOf(news, owner, created, listed), rotatedAt: formatEpoch(now) });
   if (!current) return state;
   const overlapDays = news.rotation?.overlapDays ?? DEFAULT_OVERLAP_DAYS;
   const kept = { tokenId: current.accessTokenId, name: aside, generation, retireAfter: formatEpoch(dayFloor(now + overlapDays * DAY)) };

@@ -47,6 +47,13 @@ export interface AccessTokenArgs {
    * unless `thenRotate` issues a new one at once. Inert afterwards; removing it changes nothing.
    */
   adopt?: pulumi.Input<AccessTokenAdopt>;
+  /**
+   * age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them): the
+   * provider seals the token's pair to them inside create and rotate, and state and outputs hold
+   * only `sealedPair` and `secretFingerprint`, never accessToken or refreshToken. Changing them
+   * issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
+   */
+  sealTo?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** Which existing token to take over: by id, or the owner's token of the resource's name. */
@@ -91,7 +98,7 @@ const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 /** Outputs that are not inputs. */
 type OutputOnly =
   | "tokenId" | "accessToken" | "refreshToken" | "createdAt" | "accessTokenExpiresAt" | "refreshTokenExpiresAt"
-  | "generation" | "rotateAfter" | "rotatedAt" | "previous" | "secretKnown";
+  | "generation" | "rotateAfter" | "rotatedAt" | "previous" | "secretKnown" | "sealedPair" | "secretFingerprint";
 
 /** One undefined per output, so that each gets a resolver; undefined values are never sent. */
 const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
@@ -111,6 +118,9 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
   rotationTrigger: undefined,
   server: undefined,
   adopt: undefined,
+  sealTo: undefined,
+  sealedPair: undefined,
+  secretFingerprint: undefined,
   secretKnown: undefined,
   generation: undefined,
   rotateAfter: undefined,
@@ -174,6 +184,14 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly server: pulumi.Output<string | undefined>;
   /** False when the token was adopted or imported: Commvault never shows a secret again, so accessToken and refreshToken are absent. */
   declare public readonly secretKnown: pulumi.Output<boolean | undefined>;
+  declare public readonly sealTo: pulumi.Output<string[] | undefined>;
+  /**
+   * With sealTo: the ASCII-armored age ciphertext of `{"accessToken": ..., "refreshToken": ...}`
+   * (no refreshToken for MicrosoftSCIM and OneTouchRecovery). Open it with `age -d -i key.txt`.
+   */
+  declare public readonly sealedPair: pulumi.Output<string | undefined>;
+  /** With sealTo: the first 16 hex digits of SHA-256 over the access token. It correlates; it cannot recover the secret. */
+  declare public readonly secretFingerprint: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {
     // Every key the program gives is passed on, known or not: the provider's check refuses what

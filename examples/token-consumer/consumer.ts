@@ -11,10 +11,15 @@
  *
  *   pulumi stack output --json --show-secrets > stack-output.json     # the pipeline's step
  *   npx ts-node consumer.ts --api-url https://commserve.example.com/commandcenter/api --stack-output stack-output.json
+ *
+ * With the token's pair sealed to this consumer (`sealTo`, see sealed.ts), no secret is shown:
+ *   pulumi stack output --json > stack-output.json
+ *   npx ts-node consumer.ts --api-url ... --stack-output stack-output.json --identity key.txt
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
+import { openSealed, readIdentities } from "./sealed";
 import { loadState, saveState, withLock, type ConsumerState } from "./state";
 
 /** What the consumer reads from the stack's outputs (see index.ts). */
@@ -74,6 +79,11 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 export const readStackOutput = (file: string) => parseStackOutput(parseJson(fs.readFileSync(file, "utf8"), file));
+
+/** The stack output, its sealed pair opened with the identities when it has one (sealed.ts). */
+export async function openStackOutput(value: unknown, identities?: string[]): Promise<StackOutput> {
+  return parseStackOutput(await openSealed((value ?? {}) as Record<string, unknown>, identities));
+}
 
 type Answer = { status: number; body: Record<string, unknown> } | { lost: string };
 
@@ -187,11 +197,14 @@ export async function runOnce(o: RunOptions): Promise<RunReport> {
   });
 }
 
-/** The stack outputs from a file the pipeline wrote, or straight from `pulumi stack output`. */
-function stackOutputOf(file: string | undefined, stack: string | undefined): StackOutput {
-  if (file) return readStackOutput(file);
-  const args = ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])];
-  return parseStackOutput(parseJson(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }), "`pulumi stack output`"));
+/**
+ * The stack outputs from a file the pipeline wrote, or straight from `pulumi stack output`; with
+ * an identity, the sealed pair is opened and the stack is never asked to show a secret.
+ */
+async function stackOutputOf(file: string | undefined, stack: string | undefined, identities: string[] | undefined): Promise<StackOutput> {
+  if (file) return openStackOutput(parseJson(fs.readFileSync(file, "utf8"), file), identities);
+  const args = ["stack", "output", "--json", ...(identities ? [] : ["--show-secrets"]), ...(stack ? ["--stack", stack] : [])];
+  return openStackOutput(parseJson(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }), "`pulumi stack output`"), identities);
 }
 
 /** COMMVAULT_TOKENS_NOW (epoch seconds or RFC 3339) moves the consumer's clock with the provider's, for tests. */
@@ -210,11 +223,12 @@ async function main(): Promise<void> {
       "stack-output": { type: "string" },
       stack: { type: "string" },
       state: { type: "string", default: ".consumer/state.json" },
+      identity: { type: "string" },
     },
   });
   if (!values["api-url"]) throw new Error("--api-url is required, e.g. https://commserve.example.com/commandcenter/api");
   const report = await runOnce({
-    stackOutput: stackOutputOf(values["stack-output"], values.stack),
+    stackOutput: await stackOutputOf(values["stack-output"], values.stack, values.identity ? readIdentities(values.identity) : undefined),
     stateFile: values.state!,
     apiUrl: values["api-url"],
     now: nowFromEnv(),

@@ -18,6 +18,10 @@ const token = new AccessToken("reporting-job", {
   // Any new value rotates at the next `pulumi up`, e.g. when the consumer lost its pair:
   // `pulumi config set token-consumer:rotationTrigger "$(date -u +%F)"`.
   rotationTrigger: config.get("rotationTrigger"),
+  // Optional, and the mode for CI: seal the pair to the consumer's age key, so that neither the
+  // state nor the outputs ever hold it: `pulumi config set --path 'token-consumer:sealTo[0]' age1...`
+  // (the consumer's `age-keygen -y key.txt`). Changing it later issues a new secret (a rotation).
+  sealTo: config.getObject<string[]>("sealTo"),
 });
 
 // What the consumer reads: `pulumi stack output --json --show-secrets > stack-output.json`.
@@ -27,3 +31,6 @@ export const renewableUntil = token.renewableUntil;
 /** The bootstrap pair: the consumer renews it once, then only ever its own newer pair. */
 export const accessToken = token.accessToken;
 export const refreshToken = token.refreshToken;
+/** With sealTo, instead of the pair: its age ciphertext (the consumer opens it with --identity), and a fingerprint. */
+export const sealedPair = token.sealedPair;
+export const secretFingerprint = token.secretFingerprint;

@@ -16,6 +16,7 @@ import {
   judgePreferCustom,
   judgeServiceAccountAllowlist,
   judgeOneResourcePerToken,
+  judgeServiceAccountSealed,
   judgeUniqueOwnerAndName,
   nowSeconds,
   type LifetimeConfig,
@@ -83,6 +84,15 @@ export const serviceAccountAllowlist: ResourceValidationPolicy = {
   validateResource: forAccessTokens<ServiceAccountConfig>((p, c) => judgeServiceAccountAllowlist(p, checkPattern(c))),
 };
 
+/** Advisory by default: sealing needs the consumer to hold an age key, which a team adopts in its own time. */
+export const serviceAccountSealed: ResourceValidationPolicy = {
+  name: "service-account-token-sealed",
+  description: "Every service account's access token seals its pair to its consumer (sealTo): no secret in state, outputs or logs.",
+  enforcementLevel: "advisory",
+  configSchema: serviceAccountAllowlist.configSchema,
+  validateResource: forAccessTokens<ServiceAccountConfig>((p, c) => judgeServiceAccountSealed(p, checkPattern(c))),
+};
+
 export const allowlistNotOpen: ResourceValidationPolicy = {
   name: "allowlist-not-open-to-all",
   description: "No access token's IP allow list admits every address (0.0.0.0/0, ::/0, or entries that add up to them).",
@@ -137,4 +147,4 @@ export const oneResourcePerToken: StackValidationPolicy = {
   },
 };
 
-export const policies = [serviceAccountAllowlist, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName, oneResourcePerToken];
+export const policies = [serviceAccountAllowlist, serviceAccountSealed, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName, oneResourcePerToken];

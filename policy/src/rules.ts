@@ -84,6 +84,20 @@ export function judgeServiceAccountAllowlist(p: Props, c: ServiceAccountConfig):
   ];
 }
 
+/**
+ * Every service account's token is sealed to its consumer (`sealTo`), so that neither the state
+ * nor the outputs nor any log holds its pair: the consumer is a machine, which can hold an age key.
+ */
+export function judgeServiceAccountSealed(p: Props, c: ServiceAccountConfig): string[] {
+  const owner = ownedByServiceAccount(p, c);
+  if (owner === UNKNOWN || owner === false || p.sealTo === UNKNOWN) return [];
+  if (Array.isArray(p.sealTo) && p.sealTo.length > 0) return [];
+  return [
+    `${label(p)} belongs to the service account ${owner.account} and its pair is not sealed, so the stack's state and outputs hold it: ` +
+      `set sealTo to its consumer's age recipient (for example ["age1..."], which \`age-keygen -y key.txt\` prints), and have the consumer open sealedPair`,
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Allow lists
 

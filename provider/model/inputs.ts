@@ -9,6 +9,7 @@ import { SCOPES, forbiddenScopeChangeMessage, isFixedScope, scopeChangeAllowed, 
 import { strayKeyFailures, type KeySpec } from "./suggest";
 import { formatEpoch, parseRfc3339 } from "./time";
 import { isUnknown } from "./unknown";
+import { readRecipients } from "./recipients";
 
 /** The resource's inputs after check: validated and in canonical form. */
 export interface AccessTokenInputs {
@@ -33,6 +34,11 @@ export interface AccessTokenInputs {
   server?: string;
   /** Take over an existing token at the first `up`; inert afterwards (check drops it once the resource exists). */
   adopt?: AdoptSettings;
+  /**
+   * age recipients (X25519 public keys) to seal the token's pair to, inside create and rotate:
+   * state and outputs then hold only the ciphertext (`sealedPair`) and a fingerprint.
+   */
+  sealTo?: string[];
   /** Computed by check (rulings 3): the secret's generation, and the day the next rotation falls due. */
   generation?: number;
   rotateAfter?: string;
@@ -45,7 +51,7 @@ type Name = keyof AccessTokenInputs;
 /** Every input, and only these: any other key a program passes is refused (suggest.ts). */
 export const INPUTS = [
   "name", "scope", "apiEndpoints", "renewableUntil", "expiresAt", "ipAllowlist", "userId", "userName", "replaceOnForbiddenScopeChange",
-  "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger", "server", "adopt",
+  "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger", "server", "adopt", "sealTo",
 ] as const satisfies readonly Name[];
 
 type Given = (typeof INPUTS)[number];
@@ -53,7 +59,7 @@ type Given = (typeof INPUTS)[number];
 export const ACCESS_TOKEN_KEYS: KeySpec = {
   owner: "AccessToken",
   inputs: INPUTS,
-  outputs: ["tokenId", "accessToken", "refreshToken", "createdAt", "accessTokenExpiresAt", "refreshTokenExpiresAt", "rotatedAt", "previous"],
+  outputs: ["tokenId", "accessToken", "refreshToken", "createdAt", "accessTokenExpiresAt", "refreshTokenExpiresAt", "rotatedAt", "previous", "sealedPair", "secretFingerprint"],
   // Commvault's names for the same things, which users of its API write from habit.
   aliases: { tokenName: "name", tokenType: "scope", allowedIPs: "ipAllowlist", renewableUntilTimestamp: "renewableUntil", tokenExpiryTimestamp: "expiresAt" },
   ignore: ["__provider"],
@@ -76,6 +82,7 @@ const READERS: { [K in Given]: (v: unknown) => Read<unknown> } = {
   rotationTrigger: readTrigger,
   server: readServer,
   adopt: readAdopt,
+  sealTo: readRecipients,
 };
 
 const DAY = 86_400;
@@ -91,7 +98,7 @@ function withoutComputed(given: Raw): Raw {
 }
 
 /** A failure's reason: what is wrong, then how to fix it. */
-const OTHER_FIX: Record<string, string> = { ...TIME_FIX, adopt: ADOPT_FIX, server: "name a profile set with `pulumi config set --path commvault:servers.<name>.url ...`" };
+const OTHER_FIX: Record<string, string> = { ...TIME_FIX, adopt: ADOPT_FIX, sealTo: 'list age recipients, e.g. ["age1..."] as `age-keygen -y key.txt` prints them', server: "name a profile set with `pulumi config set --path commvault:servers.<name>.url ...`" };
 const fixOf = (property: Given) => (property in FIX ? FIX[property as keyof typeof FIX] : OTHER_FIX[property]);
 const reason = (property: Given, problem: string) => `${property} ${problem}${problem.endsWith("?") ? " Or" : ";"} ${fixOf(property)}`;
 
@@ -176,7 +183,7 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
   }
 
   // Rolling lifetimes and rotation become concrete dates and a generation, shown by the preview.
-  const timeKeys = ["scope", "renewableUntil", "expiresAt", "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger"] as const;
+  const timeKeys = ["scope", "renewableUntil", "expiresAt", "renewableFor", "expiresIn", "extendWhenLeft", "rotation", "rotationTrigger", "sealTo"] as const;
   const times2 = settled(...timeKeys) ? resolveTimes({ olds, v: v as TimeInputs, given, scope, now: nowSeconds, refuse }) : undefined;
 
   if (failures.length) return { inputs: { ...given }, failures };
@@ -188,6 +195,7 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
   if (v.rotation !== undefined) out.rotation = v.rotation;
   if (v.rotationTrigger !== undefined) out.rotationTrigger = v.rotationTrigger;
   if (v.server !== undefined) out.server = v.server;
+  if (v.sealTo !== undefined) out.sealTo = v.sealTo;
   // adopt acts at the first `up` only: once the resource exists it is dropped, so that a later
   // replacement makes a new token and removing adopt from the program changes nothing.
   if (v.adopt !== undefined && (olds === undefined || Object.keys(olds).length === 0)) out.adopt = v.adopt;

@@ -1,7 +1,8 @@
 import type { AccessTokenInputs } from "./inputs";
 import { lifetimeField } from "./lifetime";
 import type { Plan } from "./plan";
-import { DEFAULT_OVERLAP_DAYS, asideName } from "./rotation";
+import { sameRecipients } from "./recipients";
+import { DEFAULT_OVERLAP_DAYS, asideName, resealReason } from "./rotation";
 import type { AccessTokenState } from "./state";
 import { formatEpoch } from "./time";
 
@@ -24,7 +25,9 @@ export function timeNotes(olds: AccessTokenState, news: AccessTokenInputs, plan:
     notes.push(`${who}: less than ${news.extendWhenLeft ?? "a third"} of its ${rolling} life is left; \`pulumi up\` extends it in place: ${field} ${olds[field] ?? "(default)"} => ${news[field]} (same id, same secret)`);
   }
   if (plan.rotate) {
-    const why = news.rotationTrigger !== undefined && news.rotationTrigger !== olds.rotationTrigger ? "rotationTrigger has a new value" : `rotation was due on ${olds.rotateAfter ?? "(unknown)"}`;
+    const why =
+      resealReason(olds.sealTo, news.sealTo, sameRecipients(olds.sealTo, news.sealTo)) ??
+      (news.rotationTrigger !== undefined && news.rotationTrigger !== olds.rotationTrigger ? "rotationTrigger has a new value" : `rotation was due on ${olds.rotateAfter ?? "(unknown)"}`);
     const overlap = news.rotation?.overlapDays ?? DEFAULT_OVERLAP_DAYS;
     notes.push(
       `${who}: a rotation is due (${why}); \`pulumi up\` creates generation ${news.generation} under "${news.name}"` +

@@ -1,5 +1,6 @@
 import { aheadOf, defaultExtendWhenLeftDays, lifetimeField, maxRollingDays, parseDays, rollingEnd, rollingField } from "./lifetime";
-import { deriveRotation, type RotationSettings } from "./rotation";
+import { sameRecipients } from "./recipients";
+import { deriveRotation, resealReason, type RotationSettings } from "./rotation";
 import { isFixedScope, type Scope } from "./scope";
 import { formatEpoch, parseRfc3339 } from "./time";
 
@@ -16,6 +17,7 @@ export interface TimeInputs {
   extendWhenLeft?: number;
   rotation?: RotationSettings;
   rotationTrigger?: string;
+  sealTo?: string[];
 }
 
 export interface TimeContext {
@@ -84,10 +86,14 @@ export function resolveTimes(c: TimeContext): Raw | undefined {
   }
 
   const computed: Raw = {};
-  if (r !== undefined || v.rotationTrigger !== undefined) {
-    const previous = olds === undefined ? undefined : { generation: olds.generation as number | undefined, rotateAfter: olds.rotateAfter as string | undefined, rotation: olds.rotation as RotationSettings | undefined, rotationTrigger: olds.rotationTrigger as string | undefined };
+  const existing = olds !== undefined && Object.keys(olds).length > 0;
+  const oldSeal = Array.isArray(olds?.sealTo) ? (olds.sealTo as string[]) : undefined;
+  const resealed = existing ? resealReason(oldSeal, v.sealTo, sameRecipients(oldSeal, v.sealTo)) : undefined;
+  // A sealed token counts its generations too: a new secret is its only way to new recipients.
+  if (r !== undefined || v.rotationTrigger !== undefined || v.sealTo !== undefined || resealed !== undefined) {
+    const previous = !existing ? undefined : { generation: olds.generation as number | undefined, rotateAfter: olds.rotateAfter as string | undefined, rotation: olds.rotation as RotationSettings | undefined, rotationTrigger: olds.rotationTrigger as string | undefined };
     const endAfterRotation = period !== undefined ? aheadOf(c.now, period, scope) : end;
-    const plan = deriveRotation(previous, r, v.rotationTrigger, c.now, end, endAfterRotation);
+    const plan = deriveRotation(previous, r, v.rotationTrigger, c.now, end, endAfterRotation, resealed);
     const previousGeneration = typeof previous?.generation === "number" ? previous.generation : 1;
     // A new token gets a whole new rolling life.
     if (plan.reason && previous !== undefined && plan.generation > previousGeneration) end = endAfterRotation;

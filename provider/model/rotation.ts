@@ -54,6 +54,7 @@ export function deriveRotation(
   now: number,
   end: number | undefined,
   endAfterRotation: number | undefined,
+  resealed?: string,
 ): RotationPlan {
   const start = () => {
     const next = nextRotation(settings, now, end);
@@ -65,12 +66,13 @@ export function deriveRotation(
   const prevGen = tracked ? (previous.generation as number) : 1;
   const prevDue = parseRfc3339(previous.rotateAfter ?? "");
   // A trigger given a new value rotates, its first value on an existing token included.
-  const triggered = trigger !== undefined && (previous.rotationTrigger ?? null) !== trigger;
+  // New recipients (sealTo): a sealed secret cannot be sealed again, a new one is issued (rulings 13).
+  const triggered = resealed !== undefined || (trigger !== undefined && (previous.rotationTrigger ?? null) !== trigger);
   if (!tracked && !triggered) return start();
   const scheduled = prevDue !== undefined && now >= prevDue && sameSettings(previous.rotation, settings);
   if (triggered || scheduled) {
     const next = nextRotation(settings, now, endAfterRotation);
-    const reason = triggered ? `rotationTrigger changed to "${trigger!.slice(0, 60)}"` : `rotation was due on ${formatEpoch(prevDue!)}`;
+    const reason = resealed ?? (triggered ? `rotationTrigger changed to "${trigger!.slice(0, 60)}"` : `rotation was due on ${formatEpoch(prevDue!)}`);
     return { generation: prevGen + 1, rotateAfter: next === undefined ? undefined : formatEpoch(next), reason };
   }
   if (!sameSettings(previous.rotation, settings)) {
@@ -84,4 +86,17 @@ export function deriveRotation(
 export function asideName(name: string, generation: number): string {
   const suffix = `~g${generation}`;
   return `${name.slice(0, 255 - suffix.length)}${suffix}`;
+}
+
+/**
+ * Why a change of `sealTo` on an existing token issues a new secret (rulings 13), or undefined
+ * when the recipients are the same. The provider keeps no plaintext of a sealed secret, and a
+ * secret that was in state before sealing has been seen by whoever reads state: neither can be
+ * sealed to the new recipients.
+ */
+export function resealReason(before: readonly string[] | undefined, after: readonly string[] | undefined, same: boolean): string | undefined {
+  if (same) return undefined;
+  if (!before?.length) return "sealTo was added: this token's secret was not sealed when it was issued and cannot be sealed now (rulings 13), so a new secret is issued and sealed";
+  if (!after?.length) return "sealTo was removed: the provider cannot open the sealed secret, so a new secret is issued and kept as a secret output";
+  return "sealTo changed: the provider kept no copy of the sealed secret to seal again, so a new secret is issued and sealed to the new recipients";
 }

@@ -15,6 +15,10 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
   userName?: string;
   accessToken?: string;
   refreshToken?: string;
+  /** With sealTo: the pair, age-encrypted to those recipients (ASCII armor); accessToken and refreshToken are then absent. */
+  sealedPair?: string;
+  /** With sealTo: the first 16 hex digits of SHA-256 over the access token, to correlate a consumer's secret; it cannot recover it. */
+  secretFingerprint?: string;
   /**
    * false for a token taken over by `pulumi import`: Commvault shows a secret only in the answer
    * to its create, so state holds no accessToken or refreshToken. Absent for tokens made here.

@@ -6,7 +6,9 @@ import { ADMIN, useEmulator } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 import { ROOT } from "../helpers/pack";
 import { DAY, dayFloor, iso, sharedClock } from "../helpers/time";
-import { parseStackOutput, runOnce, type RunReport } from "../../examples/token-consumer/consumer";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { openStackOutput, parseStackOutput, runOnce, type RunReport } from "../../examples/token-consumer/consumer";
+import { openSealed } from "../../examples/token-consumer/sealed";
 import { loadState } from "../../examples/token-consumer/state";
 
 jest.setTimeout(600_000);
@@ -20,8 +22,13 @@ type Outputs = Record<string, unknown> & { tokenId: number; generation: number; 
  * emulator, its consumer run at every step while both clocks move across 38 days: renewals from
  * its own pair, an extension in place, a rotation with overlap, the retirement, a renew whose
  * answer was lost, and a manual rotation. Every renew the emulator sees is the consumer's.
+ * Issue 23 item 3: the same with the pair sealed to the consumer's age key (`sealTo`): the stack
+ * outputs and state hold no secret, and the consumer opens the pair with its identity file.
  */
-describe("end to end: the example consumer keeps working over time", () => {
+describe.each(["plain", "sealed"] as const)("end to end: the example consumer keeps working over time (%s pair)", (mode) => {
+  const sealed = mode === "sealed";
+  let identity: string;
+  let keyFile: string;
   const h = useEmulator({}, { fresh: false });
   const clock = sharedClock(h);
   let cli: PlainCli;
@@ -33,13 +40,20 @@ describe("end to end: the example consumer keeps working over time", () => {
   const named = (name: string) => store().tokens.find((t) => t.tokenName === name);
   /** The pipeline's step: the stack outputs, secrets shown, in the file the consumer reads. */
   const publish = async (): Promise<Outputs> => {
-    fs.writeFileSync(outputFile, ok(await pulumi("stack", "output", "--json", "--show-secrets")), { mode: 0o600 });
-    return JSON.parse(fs.readFileSync(outputFile, "utf8")) as Outputs;
+    fs.writeFileSync(outputFile, ok(await pulumi("stack", "output", "--json", ...(sealed ? [] : ["--show-secrets"]))), { mode: 0o600 });
+    const written = JSON.parse(fs.readFileSync(outputFile, "utf8")) as Record<string, unknown>;
+    if (!sealed) return written as Outputs;
+    // Sealed: the file holds no secret at all, and the pair opens with the consumer's identity.
+    const live = named("reporting-job")!;
+    expect(written).not.toHaveProperty("accessToken");
+    expect(JSON.stringify(written)).not.toContain(live.accessToken);
+    expect(written.secretFingerprint).toMatch(/^[0-9a-f]{16}$/);
+    return (await openSealed(written, [identity])) as Outputs;
   };
   const reports: RunReport[] = [];
   let lostRenews = 0;
   const consume = async (outputs?: Outputs): Promise<RunReport> => {
-    const stackOutput = parseStackOutput(outputs ?? JSON.parse(fs.readFileSync(outputFile, "utf8")));
+    const stackOutput = outputs ? parseStackOutput(outputs) : await openStackOutput(JSON.parse(fs.readFileSync(outputFile, "utf8")), sealed ? [identity] : undefined);
     const r = await runOnce({ stackOutput, stateFile, apiUrl: h.running.url, now: clock.now() });
     reports.push(r);
     return r;
@@ -69,6 +83,12 @@ describe("end to end: the example consumer keeps working over time", () => {
     ok(await pulumi("stack", "init", "dev"));
     ok(await pulumi("config", "set", "commvault:url", h.running.url));
     ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
+    if (sealed) {
+      identity = await generateX25519Identity();
+      keyFile = path.join(dir, "key.txt");
+      fs.writeFileSync(keyFile, `# public key: ${await identityToRecipient(identity)}\n${identity}\n`, { mode: 0o600 });
+      ok(await pulumi("config", "set", "--path", "token-consumer:sealTo[0]", await identityToRecipient(identity)));
+    }
     ok(await pulumi("up", "--yes", "--skip-preview"));
   });
   afterAll(() => clock.reset());
@@ -88,6 +108,8 @@ describe("end to end: the example consumer keeps working over time", () => {
     expect(fs.statSync(stateFile).mode & 0o777).toBe(0o600);
     // The copy in Pulumi state no longer opens the API.
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: gen1.accessToken })).status).toBe(401);
+    // Sealed, the state never held it at all.
+    if (sealed) for (const secret of [gen1.accessToken, gen1.refreshToken]) expect(ok(await pulumi("stack", "export"))).not.toContain(secret);
   });
 
   test("within the half hour: time left, it only uses the token; under 5 minutes left, the CLI renews and prints no secret", async () => {
@@ -100,7 +122,7 @@ describe("end to end: the example consumer keeps working over time", () => {
       process.execPath,
       [
         "-r", require.resolve("ts-node/register/transpile-only"), path.join(EXAMPLE, "consumer.ts"),
-        "--api-url", h.running.url, "--stack-output", outputFile, "--state", stateFile,
+        "--api-url", h.running.url, "--stack-output", outputFile, "--state", stateFile, ...(sealed ? ["--identity", keyFile] : []),
       ],
       { cwd: dir, env: { ...process.env, COMMVAULT_TOKENS_NOW: String(cliNow) } },
     );

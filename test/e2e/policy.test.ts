@@ -16,9 +16,12 @@ const spec = JSON.parse(fs.readFileSync(__dirname + "/spec.json", "utf8"));
 for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
 `;
 
-/** Tokens that keep every rule: a service account's Custom token with an allow list, and an All token that rotates. */
+/** A consumer's age recipient (a public key, made with age-keygen for this test). */
+const RECIPIENT = "age1njhvr98pkg8tsthzz9yqys0hnus7davud09f7wyp2929jz0v2u5qetemg7";
+
+/** Tokens that keep every rule: a service account's Custom token with an allow list, sealed to its consumer, and an All token that rotates. */
 const CLEAN = {
-  backup: { name: "backup", userName: "svc-backup", scope: "Custom", apiEndpoints: ["/client"], ipAllowlist: ["10.20.0.0/16"], renewableFor: "90d" },
+  backup: { name: "backup", userName: "svc-backup", scope: "Custom", apiEndpoints: ["/client"], ipAllowlist: ["10.20.0.0/16"], renewableFor: "90d", sealTo: [RECIPIENT] },
   mine: { name: "mine", scope: "Custom", apiEndpoints: ["/job"] },
 };
 
@@ -84,6 +87,12 @@ describe("end to end: plain `pulumi preview --policy-pack policy/pack`", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\[advisory\]\s+prefer-custom-scope\s+\(pulumi-nodejs:dynamic\/commvault:AccessToken: all\)[\s\S]*?access token "all" has scope All/);
     expect(r.stdout).not.toMatch(/\[mandatory\]/);
+  });
+
+  test("a service account's token without sealTo gets the advisory to seal it; the preview passes", async () => {
+    const r = await preview({ ...CLEAN, backup: { ...CLEAN.backup, sealTo: undefined } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\[advisory\]\s+service-account-token-sealed\s+\(pulumi-nodejs:dynamic\/commvault:AccessToken: backup\)[\s\S]*?belongs to the service account svc-backup and its pair is not sealed/);
   });
 
   test("thresholds and levels come from --policy-pack-config", async () => {

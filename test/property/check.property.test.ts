@@ -102,6 +102,17 @@ const FIELDS: { [K in keyof AccessTokenInputs]: fc.Arbitrary<unknown> } = {
       fc.tuple(fc.oneof(fc.constantFrom("tokenid", "", "__proto__"), fc.string({ maxLength: 6 })), hostile).map(([k, v]) => ({ [k]: v })),
     ),
   ),
+  // age recipients: two real public keys, a mistyped one, a pasted identity's shape, anything.
+  sealTo: unknownOr(
+    list(
+      fc.oneof(
+        fc.constantFrom("age1njhvr98pkg8tsthzz9yqys0hnus7davud09f7wyp2929jz0v2u5qetemg7", "age1s2u9ugk25p85zq8whejhmffar3vun89ngcj02k4akp6pykzwnysq5rdvhv"),
+        fc.constantFrom("age1njhvr98pkg8tsthzz9yqys0hnus7davud09f7wyp2929jz0v2u5qetemg8", "AGE-SECRET-KEY-1NOTAKEY", "ssh-ed25519 AAAA", "age1pq1x", "", " age1"),
+        fc.string({ maxLength: 70 }),
+        fc.constant(UNKNOWN),
+      ),
+    ),
+  ),
   generation: unknownOr(fc.integer({ min: -1, max: 5 })),
   rotateAfter: unknownOr(time),
 };
@@ -196,7 +207,7 @@ const olds: fc.Arbitrary<Raw | undefined> = fc.option(
 
 /** Whether a property names an input or a key the program gave (a huge key is named cut). */
 function namesAKey(property: string, given: Raw): boolean {
-  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.") || property.startsWith("adopt.")) return true;
+  if ((INPUTS as readonly string[]).includes(property) || COMPUTED.includes(property as never) || property.startsWith("rotation.") || property.startsWith("adopt.") || /^sealTo\[\d+\]$/.test(property)) return true;
   return Object.keys(given).some((k) => k === property || (k.length > 100 && property === `${k.slice(0, 100)}…`));
 }
 

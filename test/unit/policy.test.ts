@@ -8,6 +8,7 @@ import {
   preferCustom,
   serviceAccountAllowlist,
   oneResourcePerToken,
+  serviceAccountSealed,
   uniqueOwnerAndName,
 } from "../../policy/src/policies";
 import { ACCESS_TOKEN_TYPES, DYNAMIC_TYPE, PLUGIN_TYPE, nowSeconds, openFamilies } from "../../policy/src/rules";
@@ -111,6 +112,15 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
       expect(judge(allScopeRotates, { name: "t" })).toHaveLength(1); // no scope is All
     });
 
+    test("a service account's token seals its pair (sealTo), advisory by default; a person's token need not", () => {
+      expect(serviceAccountSealed.enforcementLevel).toBe("advisory");
+      expect(judge(serviceAccountSealed, checked({ userName: "svc-backup" }))).toEqual([expect.stringContaining("belongs to the service account svc-backup and its pair is not sealed")]);
+      expect(judge(serviceAccountSealed, checked({ userName: "svc-backup", sealTo: ["age1qqq"] }))).toEqual([]);
+      expect(judge(serviceAccountSealed, checked({ userId: 21 }), { serviceAccountIds: [21] })).toHaveLength(1);
+      expect(judge(serviceAccountSealed, checked({ userName: "alice" }))).toEqual([]);
+      expect(judge(serviceAccountSealed, checked({ userName: "svc-backup", sealTo: proxy.unknownArrayValue }))).toEqual([]);
+    });
+
     test("Custom preferred to All (advisory)", () => {
       expect(preferCustom.enforcementLevel).toBe("advisory");
       expect(judge(preferCustom, checked({ scope: "All" }))).toEqual([expect.stringContaining('use scope "Custom" with apiEndpoints')]);
@@ -133,7 +143,7 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
 
   test("other resource types are left alone", () => {
     const bad = checked({ scope: "All", userName: "svc-backup", ipAllowlist: ["0.0.0.0/0"], renewableUntil: at(300) });
-    for (const p of [serviceAccountAllowlist, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom]) {
+    for (const p of [serviceAccountAllowlist, serviceAccountSealed, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom]) {
       expect(run(p, bad, { type: "pulumi-nodejs:dynamic:Resource" })).toEqual([]);
       expect(run(p, bad, { type: "aws:s3/bucket:Bucket" })).toEqual([]);
     }
@@ -205,9 +215,10 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
     });
   });
 
-  test("the pack: seven policies, each mandatory except Custom-over-All", () => {
+  test("the pack: eight policies, each mandatory except Custom-over-All and sealing", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["service-account-token-has-allowlist", "mandatory"],
+      ["service-account-token-sealed", "advisory"],
       ["allowlist-not-open-to-all", "mandatory"],
       ["lifetime-within-cap", "mandatory"],
       ["all-scope-token-rotates", "mandatory"],

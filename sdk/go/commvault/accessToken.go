@@ -50,6 +50,11 @@ type AccessToken struct {
 	Rotation        AccessTokenRotationPtrOutput `pulumi:"rotation"`
 	RotationTrigger pulumi.StringPtrOutput       `pulumi:"rotationTrigger"`
 	Scope           pulumi.StringOutput          `pulumi:"scope"`
+	SealTo          pulumi.StringArrayOutput     `pulumi:"sealTo"`
+	// With sealTo: the ASCII-armored age ciphertext of the JSON {"accessToken": ..., "refreshToken": ...} (no refreshToken for MicrosoftSCIM and OneTouchRecovery); open it with `age -d -i key.txt`. Not a secret: only the recipients' identities open it.
+	SealedPair pulumi.StringPtrOutput `pulumi:"sealedPair"`
+	// With sealTo: the first 16 hex digits of SHA-256 over the access token, to tell which secret a consumer holds. It correlates; it cannot recover the secret.
+	SecretFingerprint pulumi.StringPtrOutput `pulumi:"secretFingerprint"`
 	// false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.
 	SecretKnown pulumi.BoolPtrOutput   `pulumi:"secretKnown"`
 	Server      pulumi.StringPtrOutput `pulumi:"server"`
@@ -141,6 +146,8 @@ type accessTokenArgs struct {
 	RotationTrigger *string `pulumi:"rotationTrigger"`
 	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope *string `pulumi:"scope"`
+	// age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal the token's secret pair to, inside create and rotate: outputs and state then hold only sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
+	SealTo []string `pulumi:"sealTo"`
 	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server *string `pulumi:"server"`
 	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
@@ -177,6 +184,8 @@ type AccessTokenArgs struct {
 	RotationTrigger pulumi.StringPtrInput
 	// All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
 	Scope pulumi.StringPtrInput
+	// age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal the token's secret pair to, inside create and rotate: outputs and state then hold only sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
+	SealTo pulumi.StringArrayInput
 	// The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
 	Server pulumi.StringPtrInput
 	// The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
@@ -320,6 +329,20 @@ func (o AccessTokenOutput) RotationTrigger() pulumi.StringPtrOutput {
 
 func (o AccessTokenOutput) Scope() pulumi.StringOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringOutput { return v.Scope }).(pulumi.StringOutput)
+}
+
+func (o AccessTokenOutput) SealTo() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringArrayOutput { return v.SealTo }).(pulumi.StringArrayOutput)
+}
+
+// With sealTo: the ASCII-armored age ciphertext of the JSON {"accessToken": ..., "refreshToken": ...} (no refreshToken for MicrosoftSCIM and OneTouchRecovery); open it with `age -d -i key.txt`. Not a secret: only the recipients' identities open it.
+func (o AccessTokenOutput) SealedPair() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.SealedPair }).(pulumi.StringPtrOutput)
+}
+
+// With sealTo: the first 16 hex digits of SHA-256 over the access token, to tell which secret a consumer holds. It correlates; it cannot recover the secret.
+func (o AccessTokenOutput) SecretFingerprint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.SecretFingerprint }).(pulumi.StringPtrOutput)
 }
 
 // false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and accessToken and refreshToken are absent. Absent for a token this provider created.

@@ -34,6 +34,7 @@ class AccessTokenArgs:
                  rotation: pulumi.Input[Optional['AccessTokenRotationArgs']] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 seal_to: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None):
@@ -53,6 +54,7 @@ class AccessTokenArgs:
         :param pulumi.Input['AccessTokenRotationArgs'] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] seal_to: age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal the token's secret pair to, inside create and rotate: outputs and state then hold only sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
         :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
@@ -82,6 +84,8 @@ class AccessTokenArgs:
             pulumi.set(__self__, "rotation_trigger", rotation_trigger)
         if scope is not None:
             pulumi.set(__self__, "scope", scope)
+        if seal_to is not None:
+            pulumi.set(__self__, "seal_to", seal_to)
         if server is not None:
             pulumi.set(__self__, "server", server)
         if user_id is not None:
@@ -246,6 +250,18 @@ class AccessTokenArgs:
         pulumi.set(self, "scope", value)
 
     @_builtins.property
+    @pulumi.getter(name="sealTo")
+    def seal_to(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal the token's secret pair to, inside create and rotate: outputs and state then hold only sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
+        """
+        return pulumi.get(self, "seal_to")
+
+    @seal_to.setter
+    def seal_to(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "seal_to", value)
+
+    @_builtins.property
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -301,6 +317,7 @@ class AccessToken(pulumi.CustomResource):
                  rotation: pulumi.Input[Optional[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 seal_to: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -323,6 +340,7 @@ class AccessToken(pulumi.CustomResource):
         :param pulumi.Input[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']] rotation: Issue a new secret on a schedule, keeping the old token working for an overlap.
         :param pulumi.Input[_builtins.str] rotation_trigger: Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days).
         :param pulumi.Input[_builtins.str] scope: All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] seal_to: age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal the token's secret pair to, inside create and rotate: outputs and state then hold only sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
         :param pulumi.Input[_builtins.str] server: The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username, .password as a secret); left out, the default settings. A new server replaces the token. With the plugin, an explicit provider resource per CommServe does the same.
         :param pulumi.Input[_builtins.int] user_id: The owner's user id; set userId or userName, not both. An administrator manages tokens of service accounts and other users; nobody creates a token for another person. A new owner replaces the token. Default: the logged-in user.
         :param pulumi.Input[_builtins.str] user_name: The owner's user name, instead of userId; resolved to a user id at creation, so a later rename of that user is no change. Default: the logged-in user.
@@ -364,6 +382,7 @@ class AccessToken(pulumi.CustomResource):
                  rotation: pulumi.Input[Optional[Union['AccessTokenRotationArgs', 'AccessTokenRotationArgsDict', 'outputs.AccessTokenRotation']]] = None,
                  rotation_trigger: pulumi.Input[Optional[_builtins.str]] = None,
                  scope: pulumi.Input[Optional[_builtins.str]] = None,
+                 seal_to: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  user_id: pulumi.Input[Optional[_builtins.int]] = None,
                  user_name: pulumi.Input[Optional[_builtins.str]] = None,
@@ -391,6 +410,7 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["rotation"] = rotation
             __props__.__dict__["rotation_trigger"] = rotation_trigger
             __props__.__dict__["scope"] = scope
+            __props__.__dict__["seal_to"] = seal_to
             __props__.__dict__["server"] = server
             __props__.__dict__["user_id"] = user_id
             __props__.__dict__["user_name"] = user_name
@@ -403,6 +423,8 @@ class AccessToken(pulumi.CustomResource):
             __props__.__dict__["refresh_token_expires_at"] = None
             __props__.__dict__["rotate_after"] = None
             __props__.__dict__["rotated_at"] = None
+            __props__.__dict__["sealed_pair"] = None
+            __props__.__dict__["secret_fingerprint"] = None
             __props__.__dict__["secret_known"] = None
             __props__.__dict__["token_id"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["accessToken", "refreshToken"])
@@ -451,6 +473,9 @@ class AccessToken(pulumi.CustomResource):
         __props__.__dict__["rotation"] = None
         __props__.__dict__["rotation_trigger"] = None
         __props__.__dict__["scope"] = None
+        __props__.__dict__["seal_to"] = None
+        __props__.__dict__["sealed_pair"] = None
+        __props__.__dict__["secret_fingerprint"] = None
         __props__.__dict__["secret_known"] = None
         __props__.__dict__["server"] = None
         __props__.__dict__["token_id"] = None
@@ -609,6 +634,27 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter
     def scope(self) -> pulumi.Output[_builtins.str]:
         return pulumi.get(self, "scope")
+
+    @_builtins.property
+    @pulumi.getter(name="sealTo")
+    def seal_to(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        return pulumi.get(self, "seal_to")
+
+    @_builtins.property
+    @pulumi.getter(name="sealedPair")
+    def sealed_pair(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        With sealTo: the ASCII-armored age ciphertext of the JSON {"accessToken": ..., "refreshToken": ...} (no refreshToken for MicrosoftSCIM and OneTouchRecovery); open it with `age -d -i key.txt`. Not a secret: only the recipients' identities open it.
+        """
+        return pulumi.get(self, "sealed_pair")
+
+    @_builtins.property
+    @pulumi.getter(name="secretFingerprint")
+    def secret_fingerprint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        With sealTo: the first 16 hex digits of SHA-256 over the access token, to tell which secret a consumer holds. It correlates; it cannot recover the secret.
+        """
+        return pulumi.get(self, "secret_fingerprint")
 
     @_builtins.property
     @pulumi.getter(name="secretKnown")
