@@ -1,0 +1,132 @@
+import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { oneLine } from "./redact";
+
+export type Mode = "preview" | "up" | "drift";
+
+/** What one stack's run did (or, for preview and drift, would do), for the summary. */
+export interface StackResult {
+  stack: string;
+  created: number;
+  updated: number;
+  replaced: number;
+  deleted: number;
+  /** drift only: how many tokens a `pulumi up` would change after the refresh. */
+  drifted?: number;
+  failed: boolean;
+  reason?: string;
+  seconds: number;
+}
+
+export interface StackRun {
+  readonly stack: string;
+  /** True once the CLI said it is cancelling (a Ctrl-C reached it, from the terminal or from cancel()). */
+  cancelling: boolean;
+  /** Sends the CLI one SIGINT: Pulumi's graceful cancel, which finishes the steps under way and releases the lock. */
+  cancel(): void;
+  done: Promise<StackResult>;
+}
+
+const SKIP = new Set(["pulumi:pulumi:Stack"]);
+const isToken = (type: string) => !SKIP.has(type) && !type.startsWith("pulumi:providers:");
+
+/**
+ * Runs one stack through the Automation API (a local workspace on the program folder, the plain
+ * CLI underneath) and prints one line per engine event worth a line, prefixed by the stack.
+ */
+export function runStack(stack: string, mode: Mode, programDir: string, env: Record<string, string>, print: (line: string) => void): StackRun {
+  const abort = new AbortController();
+  const started = Date.now();
+  const result: StackResult = { stack, created: 0, updated: 0, replaced: 0, deleted: 0, failed: false, seconds: 0 };
+  let locked = false; // the engine ran, so this run held the stack's lock
+  let finished = false; // the engine reached its summary, so the CLI released the lock itself
+  let tokenError: string | undefined;
+  let stackError: string | undefined;
+  const say = (text: string) => print(`[${stack}] ${text}`);
+
+  const onEvent = (e: EngineEvent) => {
+    if (e.preludeEvent) {
+      locked = true;
+      say(`started ${mode}`);
+    } else if (e.resOutputsEvent || (mode !== "up" && e.resourcePreEvent)) {
+      // A preview reports its plan in pre-events; an update reports each finished step.
+      const m = (e.resOutputsEvent ?? e.resourcePreEvent)!.metadata;
+      if (!isToken(m.type) || m.op === "same" || m.op === "refresh" || m.op === "read") return;
+      if (mode !== "up" && e.resOutputsEvent) return; // counted at its pre-event
+      const name = m.urn.split("::").pop();
+      if (m.op === "create") result.created++;
+      else if (m.op === "update") result.updated++;
+      else if (m.op === "replace") result.replaced++;
+      else if (m.op === "delete") result.deleted++;
+      else return; // the halves of a replacement, counted once as replace
+      const diffs = m.diffs?.length ? ` (${m.diffs.join(", ")})` : "";
+      say(`${mode === "up" ? "" : "would "}${m.op} ${name}${diffs}`);
+    } else if (e.resOpFailedEvent) {
+      const name = e.resOpFailedEvent.metadata.urn.split("::").pop();
+      say(`failed ${e.resOpFailedEvent.metadata.op} ${name}`);
+    } else if (e.diagnosticEvent && e.diagnosticEvent.severity === "error") {
+      const text = oneLine(e.diagnosticEvent.message);
+      if (!text) return;
+      // A token's own error says why; the stack's ("update failed") only that something did.
+      if (e.diagnosticEvent.urn && !e.diagnosticEvent.urn.includes("pulumi:pulumi:Stack")) tokenError ??= text;
+      else stackError ??= text;
+      say(`error: ${text}`);
+    } else if (e.summaryEvent) {
+      finished = true;
+    }
+  };
+
+  const run: StackRun = {
+    stack,
+    cancelling: false,
+    cancel: () => abort.abort(),
+    done: (async () => {
+      let s: Stack | undefined;
+      try {
+        s = await LocalWorkspace.createOrSelectStack({ stackName: stack, workDir: programDir }, { envVars: env });
+        // The CLI says so on stdout when a Ctrl-C reached it (the engine's cancel event closes every run).
+        const onOutput = (text: string) => {
+          if (!run.cancelling && /received; cancelling/.test(text)) {
+            run.cancelling = true;
+            say("cancelling: the steps under way finish, then the CLI releases the lock");
+          }
+        };
+        const opts = { onEvent, onOutput, signal: abort.signal, color: "never" as const };
+        if (mode === "up") await s.up({ ...opts, refresh: true });
+        else if (mode === "preview") await s.preview(opts);
+        else await s.preview({ ...opts, refresh: true });
+        if (mode === "drift") result.drifted = result.created + result.updated + result.replaced + result.deleted;
+      } catch (err) {
+        result.failed = true;
+        result.reason = tokenError ?? stackError ?? lastErrorLine(err) ?? "the pulumi CLI failed without saying why";
+      }
+      if (abort.signal.aborted || run.cancelling) {
+        result.failed = true;
+        result.reason = `cancelled${result.reason ? `: ${result.reason}` : ""}`;
+      }
+      // A CLI that died while it held the lock (killed, or terminated by a second Ctrl-C) left it
+      // behind; it is this run's own lock, so release it. A run that never got the lock (another
+      // run holds it) must not touch it.
+      if (s && locked && !finished) {
+        try {
+          await s.cancel();
+          say("released the lock the interrupted CLI left (pulumi cancel)");
+        } catch {
+          // no lock was left
+        }
+      }
+      result.seconds = Math.round((Date.now() - started) / 100) / 10;
+      say(result.failed ? `FAILED: ${result.reason}` : `done in ${result.seconds}s`);
+      return result;
+    })(),
+  };
+  return run;
+}
+
+/** The last `error:` line of the CLI's output, else its last line: short and one line. */
+function lastErrorLine(err: unknown): string | undefined {
+  const text = err instanceof Error ? err.message : String(err);
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /^error:/i.test(l));
+  const pick = errors.pop() ?? lines.pop();
+  return pick ? oneLine(pick.replace(/^error:\s*/i, "")) : undefined;
+}
