@@ -5,7 +5,6 @@
  */
 export function oneLine(text: string, max = 160): string {
   const flat = text
-    .replace(/\x1b\[[0-9;]*m/g, "")
     .replace(/\b(QSDK|Bearer)\s+\S+/gi, "$1 [redacted]")
     .replace(/(\w+:\/\/)[^/@\s]+@/g, "$1")
     .replace(/\s+/g, " ")

@@ -20,7 +20,7 @@ export interface StackResult {
 export interface StackRun {
   readonly stack: string;
   /** True once the CLI said it is cancelling (a Ctrl-C reached it, from the terminal or from cancel()). */
-  cancelling: boolean;
+  readonly cancelling: boolean;
   /** Sends the CLI one SIGINT: Pulumi's graceful cancel, which finishes the steps under way and releases the lock. */
   cancel(): void;
   done: Promise<StackResult>;
@@ -37,6 +37,7 @@ export function runStack(stack: string, mode: Mode, programDir: string, env: Rec
   const abort = new AbortController();
   const started = Date.now();
   const result: StackResult = { stack, created: 0, updated: 0, replaced: 0, deleted: 0, failed: false, seconds: 0 };
+  let cancelling = false;
   let locked = false; // the engine ran, so this run held the stack's lock
   let finished = false; // the engine reached its summary, so the CLI released the lock itself
   let tokenError: string | undefined;
@@ -75,51 +76,48 @@ export function runStack(stack: string, mode: Mode, programDir: string, env: Rec
     }
   };
 
-  const run: StackRun = {
-    stack,
-    cancelling: false,
-    cancel: () => abort.abort(),
-    done: (async () => {
-      let s: Stack | undefined;
-      try {
-        s = await LocalWorkspace.createOrSelectStack({ stackName: stack, workDir: programDir }, { envVars: env });
-        // The CLI says so on stdout when a Ctrl-C reached it (the engine's cancel event closes every run).
-        const onOutput = (text: string) => {
-          if (!run.cancelling && /received; cancelling/.test(text)) {
-            run.cancelling = true;
-            say("cancelling: the steps under way finish, then the CLI releases the lock");
-          }
-        };
-        const opts = { onEvent, onOutput, signal: abort.signal, color: "never" as const };
-        if (mode === "up") await s.up({ ...opts, refresh: true });
-        else if (mode === "preview") await s.preview(opts);
-        else await s.preview({ ...opts, refresh: true });
-        if (mode === "drift") result.drifted = result.created + result.updated + result.replaced + result.deleted;
-      } catch (err) {
-        result.failed = true;
-        result.reason = tokenError ?? stackError ?? lastErrorLine(err) ?? "the pulumi CLI failed without saying why";
-      }
-      if (abort.signal.aborted || run.cancelling) {
-        result.failed = true;
-        result.reason = `cancelled${result.reason ? `: ${result.reason}` : ""}`;
-      }
-      // A CLI that died while it held the lock (killed, or terminated by a second Ctrl-C) left it
-      // behind; it is this run's own lock, so release it. A run that never got the lock (another
-      // run holds it) must not touch it.
-      if (s && locked && !finished) {
-        try {
-          await s.cancel();
-          say("released the lock the interrupted CLI left (pulumi cancel)");
-        } catch {
-          // no lock was left
+  const done = (async (): Promise<StackResult> => {
+    let s: Stack | undefined;
+    try {
+      s = await LocalWorkspace.createOrSelectStack({ stackName: stack, workDir: programDir }, { envVars: env });
+      // The CLI says so on stdout when a Ctrl-C reached it (the engine's cancel event closes every run).
+      const onOutput = (text: string) => {
+        if (!cancelling && /received; cancelling/.test(text)) {
+          cancelling = true;
+          say("cancelling: the steps under way finish, then the CLI releases the lock");
         }
+      };
+      // A cancel that came while the stack was being selected: the operation never starts.
+      if (abort.signal.aborted) throw new Error("the runner was stopped before the operation started");
+      const opts = { onEvent, onOutput, signal: abort.signal, color: "never" as const };
+      if (mode === "up") await s.up({ ...opts, refresh: true });
+      else if (mode === "preview") await s.preview(opts);
+      else await s.preview({ ...opts, refresh: true });
+      if (mode === "drift") result.drifted = result.created + result.updated + result.replaced + result.deleted;
+    } catch (err) {
+      result.failed = true;
+      result.reason = tokenError ?? stackError ?? lastErrorLine(err) ?? "the pulumi CLI failed without saying why";
+    }
+    if (abort.signal.aborted || cancelling) {
+      result.failed = true;
+      result.reason = `cancelled${result.reason ? `: ${result.reason}` : ""}`;
+    }
+    // A CLI that died while it held the lock (killed, or terminated by a second Ctrl-C) left it
+    // behind; it is this run's own lock, so release it. A run that never got the lock (another
+    // run holds it) must not touch it. Only up writes state; a preview never leaves a lock.
+    if (s && mode === "up" && locked && !finished) {
+      try {
+        await s.cancel();
+        say("released the lock the interrupted CLI left (pulumi cancel)");
+      } catch {
+        // no lock was left
       }
-      result.seconds = Math.round((Date.now() - started) / 100) / 10;
-      say(result.failed ? `FAILED: ${result.reason}` : `done in ${result.seconds}s`);
-      return result;
-    })(),
-  };
-  return run;
+    }
+    result.seconds = Math.round((Date.now() - started) / 100) / 10;
+    say(result.failed ? `FAILED: ${result.reason}` : `done in ${result.seconds}s`);
+    return result;
+  })();
+  return { stack, get cancelling() { return cancelling; }, cancel: () => abort.abort(), done };
 }
 
 /** The last `error:` line of the CLI's output, else its last line: short and one line. */
