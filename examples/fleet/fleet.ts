@@ -64,14 +64,14 @@ async function main(): Promise<number> {
     stacks = stacks.filter((s) => o.stacks!.includes(s.stack));
   }
   if (o.mode === "list") {
-    console.log(o.json ? JSON.stringify(stacks.map((s) => s.stack)) : stacks.map((s) => `${s.stack}: CommServe ${s.commserve}, ${s.tokens} tokens`).join("\n"));
+    console.log(o.json ? JSON.stringify(stacks.map((s) => s.stack)) : stacks.map((s) => `${s.stack}: CommServe ${s.commserve}, ${s.tokens} token${s.tokens === 1 ? "" : "s"}`).join("\n"));
     return 0;
   }
   const mode = o.mode;
   const env = stackEnv(o);
   const width = Math.max(...stacks.map((s) => s.stack.length));
   const print = (line: string) => console.log(line.replace(/^\[([^\]]*)\]/, (_, s: string) => `[${s.padEnd(width)}]`));
-  console.log(`fleet: ${mode} of ${stacks.length} stacks, ${o.parallel} at a time`);
+  console.log(`fleet: ${mode} of ${stacks.length} stack${stacks.length === 1 ? "" : "s"}, ${Math.min(o.parallel, stacks.length)} at a time`);
 
   // Bounded parallelism: `parallel` workers take the next stack until none is left or a signal came.
   const results = new Map<string, StackResult>();

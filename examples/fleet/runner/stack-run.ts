@@ -48,18 +48,18 @@ export function runStack(stack: string, mode: Mode, programDir: string, env: Rec
     if (e.preludeEvent) {
       locked = true;
       say(`started ${mode}`);
-    } else if (e.resOutputsEvent || (mode !== "up" && e.resourcePreEvent)) {
-      // A preview reports its plan in pre-events; an update reports each finished step.
-      const m = (e.resOutputsEvent ?? e.resourcePreEvent)!.metadata;
+    } else if (e.resOutputsEvent) {
+      // One per step, at its end (a preview's planned steps too).
+      const m = e.resOutputsEvent.metadata;
       if (!isToken(m.type) || m.op === "same" || m.op === "refresh" || m.op === "read") return;
-      if (mode !== "up" && e.resOutputsEvent) return; // counted at its pre-event
       const name = m.urn.split("::").pop();
       if (m.op === "create") result.created++;
       else if (m.op === "update") result.updated++;
       else if (m.op === "replace") result.replaced++;
       else if (m.op === "delete") result.deleted++;
       else return; // the halves of a replacement, counted once as replace
-      const diffs = m.diffs?.length ? ` (${m.diffs.join(", ")})` : "";
+      const keys = m.diffs?.length ? m.diffs : changedInputs(m.old?.inputs, m.new?.inputs);
+      const diffs = m.op === "update" && keys.length ? ` (${keys.join(", ")})` : "";
       say(`${mode === "up" ? "" : "would "}${m.op} ${name}${diffs}`);
     } else if (e.resOpFailedEvent) {
       const name = e.resOpFailedEvent.metadata.urn.split("::").pop();
@@ -104,8 +104,8 @@ export function runStack(stack: string, mode: Mode, programDir: string, env: Rec
     }
     // A CLI that died while it held the lock (killed, or terminated by a second Ctrl-C) left it
     // behind; it is this run's own lock, so release it. A run that never got the lock (another
-    // run holds it) must not touch it. Only up writes state; a preview never leaves a lock.
-    if (s && mode === "up" && locked && !finished) {
+    // run holds it) must not touch it. Previews take the lock too (seen with the file backend).
+    if (s && locked && !finished) {
       try {
         await s.cancel();
         say("released the lock the interrupted CLI left (pulumi cancel)");
@@ -118,6 +118,16 @@ export function runStack(stack: string, mode: Mode, programDir: string, env: Rec
     return result;
   })();
   return { stack, get cancelling() { return cancelling; }, cancel: () => abort.abort(), done };
+}
+
+/**
+ * The inputs an update changes, by name only (never a value). A dynamic provider's steps carry no
+ * diff in their events, so it is the old inputs (after a refresh, what the server holds) against the new.
+ */
+function changedInputs(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+  if (!before || !after) return [];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => !k.startsWith("__") && JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
 }
 
 /** The last `error:` line of the CLI's output, else its last line: short and one line. */
