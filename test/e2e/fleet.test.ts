@@ -189,6 +189,31 @@ describe("end to end: the fleet runner, 5 CommServes × 40 tokens, one of them d
     for (let i = 0; i < CS.length; i++) expect(onServer(servers[i]!)).toEqual(declared(next, CS[i]!));
     expect(fileLocks(cli)).toEqual([]);
   });
+
+  // Last in this block: a CLI killed mid-create leaves a pending create for the next up to sort out.
+  test("a stack's CLI killed while it holds the lock: that stack fails, and the runner releases the lock it left (pulumi cancel)", async () => {
+    const next = fleetTokens(CS, 41);
+    next.cs1!.t41 = { ...next.cs1!.t40!, name: "t41" };
+    fs.writeFileSync(path.join(dir, "tokens.yaml"), stringify(next));
+    servers[0]!.emulator.faults.add({ kind: "latency", delayMs: 8_000, method: "POST", path: "/v4/accesstoken" });
+    const run = fleet(cli, dir, ["up", "--stacks", "cs1"]);
+    let seen = "";
+    run.child.stdout!.on("data", (d: Buffer) => (seen += d.toString()));
+    const deadline = Date.now() + 300_000;
+    while (!/^\[cs1\] started up$/m.test(seen) || fileLocks(cli).length === 0) {
+      if (Date.now() > deadline) throw new Error(`cs1 took no lock within 300 s:\n${seen}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The runner's own child: the `pulumi up` the Automation API started.
+    const pid = execFileSync("pgrep", ["-P", String(run.child.pid), "-f", "pulumi up"], { encoding: "utf8" }).trim().split("\n")[0]!;
+    process.kill(Number(pid), "SIGKILL");
+    const r = await run.done;
+    servers[0]!.emulator.faults.clear();
+    expect(r.code).toBe(1);
+    expect(row(r, "cs1").failed).toBe("yes");
+    expect(r.stdout).toMatch(/^\[cs1\] released the lock the interrupted CLI left \(pulumi cancel\)$/m);
+    expect(fileLocks(cli)).toEqual([]);
+  });
 });
 
 describe("end to end: the fleet runner with state in PostgreSQL (--backend)", () => {
