@@ -8,7 +8,7 @@ import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import * as anyproto from "google-protobuf/google/protobuf/any_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { setNoteSink } from "../provider/runtime";
+import { setNoteSink, setUrnSource } from "../provider/runtime";
 import { door } from "./door";
 import { current, engineSink, flushNotes } from "./log";
 import schema from "./schema.json";
@@ -140,6 +140,8 @@ function service(): Partial<provrpc.IResourceProviderServer> {
 /** The provider's gRPC server on a free local port; notes go to the engine at `engineAddress`. */
 export async function listen(engineAddress?: string): Promise<{ server: grpc.Server; port: number }> {
   setNoteSink(engineSink(engineAddress));
+  // The engine names each call's resource: the core's messages can give the exact commands for it.
+  setUrnSource(() => current.getStore());
   const server = new grpc.Server({ "grpc.max_receive_message_length": 400 << 20 });
   server.addService(provrpc.ResourceProviderService, service() as provrpc.IResourceProviderServer);
   const port = await new Promise<number>((resolve, reject) =>

@@ -7,7 +7,7 @@ import { isFixedScope, scopeOf, type Scope } from "./model/scope";
 import type { AccessTokenState } from "./model/state";
 import { resolveOwner, type Owner } from "./owner";
 import { rotate } from "./rotate";
-import { client, lateCommitMs, lister } from "./runtime";
+import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "./runtime";
 import { sameName } from "./model/names";
 
 /**
@@ -60,36 +60,60 @@ async function find(inputs: AccessTokenInputs): Promise<Found> {
 }
 
 /**
- * Tokens adopted in this run, by server and id, with the name of the resource that claimed them:
- * two resources holding one token would rename it under each other, and removing one would
- * revoke it under the other.
+ * Claims on tokens in this run, by server and id: who adopts them (each adopting resource's check
+ * claims once; the plugin names the resource by URN, the dynamic provider is never told which
+ * resource a call is about, so each check counts as another resource). Two resources holding one
+ * token would rename it under each other, and removing one would revoke it under the other.
  */
-const claimed = new Map<string, string>();
+const claimed = new Map<string, { urn?: string; label: string }[]>();
+/** Tokens adopted by a create of this run: a second create adopting one is refused. */
+const adoptedNow = new Map<string, string>();
 
 /** A new run (configure): claims are per run. */
 export function forgetClaims(): void {
   claimed.clear();
+  adoptedNow.clear();
 }
 
-function claim(inputs: AccessTokenInputs, token: TokenListEntry): { property: string; reason: string } | undefined {
-  const key = `${inputs.server ?? ""}|${token.accessTokenId}`;
-  const holder = claimed.get(key);
-  if (holder === undefined || holder === inputs.name) {
-    claimed.set(key, inputs.name);
+const keyOf = (inputs: AccessTokenInputs, token: TokenListEntry) => `${inputs.server ?? ""}|${token.accessTokenId}`;
+const twice = (token: TokenListEntry, self: string, other: string) => ({
+  property: "adopt",
+  reason:
+    `adopt: access token ${token.accessTokenId} ("${token.tokenName}") is already managed by ${other}, and ${self} adopts it too; ` +
+    "a token can be managed by one resource only (two would rename it under each other, and removing one would revoke it under the other): remove adopt from one of them, or give it another token",
+});
+
+/** Whether another resource of this stack holds, made or adopts the token: the refusal, naming both. */
+function another(inputs: AccessTokenInputs, token: TokenListEntry, stage: "check" | "create"): { property: string; reason: string } | undefined {
+  const self = resourceLabel(inputs.name);
+  const l = lister(inputs.server);
+  if (l.made.has(token.accessTokenId)) return twice(token, self, "another resource of this stack, which created it in this run");
+  const holder = l.held.get(token.accessTokenId);
+  if (holder !== undefined) return twice(token, self, `${holder}, which holds it in this stack's state`);
+  const key = keyOf(inputs, token);
+  const urn = resourceUrn();
+  const claims = claimed.get(key) ?? [];
+  if (stage === "check") {
+    const other = claims.find((c) => urn === undefined || c.urn !== urn);
+    if (other) return twice(token, self, `${other.label}, which adopts it in this run`);
+    claimed.set(key, [...claims, { urn, label: self }]);
     return undefined;
   }
-  return {
-    property: "adopt",
-    reason: `adopt: access token ${token.accessTokenId} ("${token.tokenName}") is already adopted by the resource declared with name "${holder}"; a token can be managed by one resource only: remove adopt from one of them`,
-  };
+  const done = adoptedNow.get(key);
+  if (done !== undefined) return twice(token, self, `${done}, which adopted it in this run`);
+  const others = claims.filter((c) => urn === undefined || c.urn !== urn);
+  // Through the dynamic provider, the resource's own check is one of the claims.
+  if (others.length > (urn === undefined ? 1 : 0)) return twice(token, self, `${others.at(-1)!.label}, which adopts it in this run`);
+  adoptedNow.set(key, self);
+  return undefined;
 }
 
 /** The refusals at preview, before any write: one read of the owner's tokens (shared by the wave). */
 export async function adoptionFailures(inputs: AccessTokenInputs): Promise<CheckFailure[]> {
   const found = await find(inputs);
   if (found.problem) return [found.problem];
-  const twice = claim(inputs, found.token!);
-  return twice ? [twice] : [];
+  const refused = another(inputs, found.token!, "check");
+  return refused ? [refused] : [];
 }
 
 /** The adoption itself, in create: the token as it is, brought to the program with at most one PUT. */
@@ -97,8 +121,8 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   const found = await find(inputs);
   if (found.problem) throw new Error(found.problem.reason);
   const { owner, token } = found as Required<Pick<Found, "owner" | "token">>;
-  const twice = claim(inputs, token);
-  if (twice) throw new Error(twice.reason);
+  const refused = another(inputs, token, "create");
+  if (refused) throw new Error(refused.reason);
   const base: AccessTokenState = dropUndefined({
     ...inputs,
     __inputs: declaredOf(inputs),

@@ -4,6 +4,7 @@ import type { CreatedToken, TokenListEntry } from "./client/schemas";
 import type { TokenLister } from "./lister";
 import { formatEpoch } from "./model/time";
 import { sameName } from "./model/names";
+import { notLeftBehindBecause, type Declared } from "./interrupted";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
 export const MAX_POSTS = 6;
@@ -79,7 +80,7 @@ interface Owner {
   userName?: string;
 }
 
-function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number>): Error {
+function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number>, notLeft?: NotLeft): Error {
   const head = `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}); names are unique per user, case-insensitively.`;
   if (made.has(clash.accessTokenId)) {
     return new Error(`${head} Another resource of this stack made it in this run: give one of the two another name.`);
@@ -87,7 +88,30 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
   return new Error(
     `${head} If another resource of this stack holds it (one renamed or deleted in this same run, or this resource under an earlier logical name), ` +
       "Pulumi creates before it renames or deletes: keep the logical name with `aliases`, or make the change in two `pulumi up`s (free the name first). " +
+      (notLeft ? interruptedWaysOut(clash, owner, notLeft) : "") +
       "Otherwise give this resource another name, or delete that token in Command Center first.",
+  );
+}
+
+/** Why a token under the name was not taken for one an interrupted run left, and where the resource is (the plugin's URN). */
+export interface NotLeft {
+  why: string;
+  urn?: string;
+}
+
+/**
+ * The ways out when a token under the name may be this resource's own from a run cut short, but
+ * the evidence does not show it (rulings 12): nothing was touched, so the user decides.
+ */
+function interruptedWaysOut(clash: TokenListEntry, owner: Owner, n: NotLeft): string {
+  const id = `${owner.userId}:${clash.accessTokenId}`;
+  const takeOver = n.urn
+    ? `take it over as it is (its secret stays unknown) with \`pulumi refresh --import-pending-creates '${n.urn},${id}' --yes\``
+    : `take it over as it is (its secret stays unknown) by declaring \`adopt: { tokenId: ${clash.accessTokenId} }\` on this resource`;
+  return (
+    `If a run of this stack was cut short while creating this resource (Pulumi listed it as "interrupted while creating"), that run may have made it, ` +
+      `but it is not taken for such a token because ${n.why}, so it was not touched: ${takeOver}, or revoke it in Command Center and run \`pulumi up\` again to make a new one; ` +
+      "then clear Pulumi's records of interrupted creates with `pulumi refresh --clear-pending-creates --yes`. "
   );
 }
 
@@ -101,23 +125,54 @@ const NAME_CHECK_MAX_AGE_MS = 500;
 /** How long a create whose name is taken waits for a rename of that token to be planned by this run. */
 const PLAN_GRACE_MS = 3_000;
 
+/** How to judge, and settle, a token under the name that a run cut short may have left (see interrupted.ts). */
+export interface LeftBehindCheck {
+  declared: Declared;
+  /** Revokes a token (already gone counts as revoked). */
+  revoke: (tokenId: number) => Promise<void>;
+  /** Says a line in the run's output (a warning). */
+  say: (message: string) => void;
+  /** The resource's URN, where the engine gives it (the plugin). */
+  urn?: string;
+}
+
+/** The line that names the command clearing Pulumi's records of interrupted creates. */
+export const CLEAR_PENDING =
+  "a run of this stack was cut short while creating access tokens; once this `pulumi up` has settled them, clear Pulumi's records of those creates " +
+  '("pending operations ... interrupted while creating", which `pulumi refresh --yes` keeps) with `pulumi refresh --clear-pending-creates --yes`';
+
 /**
  * The name check before a create: a token of the same name would make the create fail, so say so
  * plainly, before any POST; and the name was free, so a token found under it after a lost answer
  * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
- * by a fresh list, since a token deleted a moment ago may still show there. Returns the ids that
- * list held: tokens that existed before the first POST.
+ * by a fresh list, since a token deleted a moment ago may still show there. A token that a run cut
+ * short left under the name (all the evidence of interrupted.ts) is revoked and said, and the
+ * create goes on. Returns the ids that list held: tokens that existed before the first POST.
  */
-export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0): Promise<ReadonlySet<number>> {
+export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0, left?: LeftBehindCheck): Promise<ReadonlySet<number>> {
   const clashIn = (all: TokenListEntry[]) => all.find((t) => sameName(t.tokenName, name));
   let listed = await lister.recent(owner.userId, NAME_CHECK_MAX_AGE_MS);
   if (clashIn(listed)) listed = await lister.tokens(owner.userId);
   let clash = clashIn(listed);
   // Another resource of this run renames that token away (the engine runs the two steps side by
-  // side, with no order between them): wait for its PUT, then look again.
+  // side, with no order between them): wait for its PUT, then look again. The same grace lets a
+  // resource that holds it say so (its diff) before it could be taken for a run's leftover.
   // (A token this run made is not renamed by it: no grace for that one.)
   const grace = waitMs > 0 && clash && !lister.made.has(clash.accessTokenId) ? PLAN_GRACE_MS : 0;
   if (clash && (await lister.freed(clash.accessTokenId, waitMs, grace))) {
+    listed = await lister.tokens(owner.userId);
+    clash = clashIn(listed);
+  }
+  if (clash && left) {
+    const why = notLeftBehindBecause(clash, left.declared, lister.made, lister.held);
+    if (why !== undefined) throw nameTaken(clash, owner, lister.made, { why, urn: left.urn });
+    left.say(
+      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, was left by a run cut short while creating it ` +
+        "(its exact name, scope, end of life, endpoints and allow list as declared, never used, made within the last day, held by no resource of this stack); " +
+        "its secret was lost with that run: revoking it and creating it again",
+    );
+    await left.revoke(clash.accessTokenId);
+    left.say(CLEAR_PENDING);
     listed = await lister.tokens(owner.userId);
     clash = clashIn(listed);
   }

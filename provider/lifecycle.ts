@@ -13,7 +13,8 @@ import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate } from "./rotate";
-import { client, forgetRun, hasServer, info, lateCommitMs, lister, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { parseDays, rollingField } from "./model/lifetime";
 import { sameName } from "./model/names";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
@@ -24,6 +25,17 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
+/** This resource holds its tokens (see TokenLister.held); a server profile that is gone has no lister, and needs none. */
+function holds(state: AccessTokenState): void {
+  if (state.server !== undefined && !hasServer(state.server)) return;
+  const label = resourceLabel(state.name);
+  try {
+    lister(state.server).hold(state.tokenId, label);
+    lister(state.server).hold(state.previous?.tokenId, label);
+  } catch {
+    // Settings that no longer resolve: the method itself says so where it matters.
+  }
+}
 
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
@@ -61,6 +73,8 @@ export const provider: dynamic.ResourceProvider = {
     const plan = await planWithClock(olds, news, owner, nowSeconds());
     for (const note of timeNotes(olds, news, plan)) warn(note);
     if (plan.action === "replace" && owner === "same") await assertReplacementKeepsOwner(olds, news);
+    // This resource holds its tokens: no create of this run takes them for a run's leftover.
+    holds(olds);
     if (plan.action === "none") return { changes: false };
     if (plan.action === "update") {
       // A create of this run that wants the old name may wait for this rename's PUT.
@@ -83,8 +97,16 @@ export const provider: dynamic.ResourceProvider = {
     const ticket = tokens.creating(owner.userId);
     let created;
     try {
-      const before = await assertNameFree(tokens, owner, inputs.name, lateCommitMs(inputs.server));
-      created = await createWithRecovery({ client: c, lister: tokens, before, note: info, lateCommitMs: lateCommitMs(inputs.server) }, createRequest(inputs, owner), owner.userId).catch((e: unknown) =>
+      const req = createRequest(inputs, owner);
+      const rolling = inputs[rollingField(inputs.scope)];
+      const left = {
+        declared: { req, scope: inputs.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now: nowSeconds(), runStart: runStart() },
+        revoke: (id: number) => revoke(c, id),
+        say: warn,
+        urn: resourceUrn(),
+      };
+      const before = await assertNameFree(tokens, owner, inputs.name, lateCommitMs(inputs.server), left);
+      created = await createWithRecovery({ client: c, lister: tokens, before, note: info, lateCommitMs: lateCommitMs(inputs.server) }, req, owner.userId).catch((e: unknown) =>
         nameTakenSince(e, tokens, owner, inputs.name),
       );
       tokens.made.add(created.accessTokenId);
@@ -119,6 +141,7 @@ export const provider: dynamic.ResourceProvider = {
       throw context(e, `reading access token ${id}`);
     }
     const found = locate(tokens, props);
+    lister(props.server).hold(found?.accessTokenId, resourceLabel(props.name));
     // An unsettled create whose token is not listed (yet: a slow server may still commit it)
     // stays pending, so that the next `up` settles it; only a confirmed absence leaves state.
     if (!found && props.pendingRecreate && props.tokenId === undefined) return { id, props };
@@ -130,6 +153,7 @@ export const provider: dynamic.ResourceProvider = {
 
   async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
     const now = nowSeconds();
+    holds(olds);
     const plan = await planWithClock(olds, news, "same", now);
     if (plan.action === "none") return { outs: updatedState(olds, news) };
     if (plan.action === "replace") throw new Error(`internal: update called for a change that needs a replacement (${plan.replaces.join(", ")})`);

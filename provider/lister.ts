@@ -86,6 +86,8 @@ export class TokenLister {
   private readonly planWaiters = new Map<number, Set<() => void>>();
   /** Tokens that creates of this process made (their answers arrived): never another create's to revoke. */
   readonly made = new Set<number>();
+  /** Tokens that resources of this stack hold (their diff, read or update named them in this run), with a label of that resource. */
+  readonly held = new Map<number, string>();
   private readonly maxAgeMs: number;
   private readonly gatherMs: number;
   private readonly joinMs: number;
@@ -138,7 +140,15 @@ export class TokenLister {
   forget(): void {
     this.last.clear();
     this.made.clear();
+    this.held.clear();
     this.freeing.clear();
+  }
+
+  /** A resource of this stack holds this token: a create waiting to judge a token under its name stops waiting. */
+  hold(tokenId: number | undefined, label: string): void {
+    if (tokenId === undefined || this.held.has(tokenId)) return;
+    this.held.set(tokenId, label);
+    this.wake(tokenId);
   }
 
   /** A PUT or DELETE finished, or failed after it may have been carried out: a name may be free now. */
@@ -157,6 +167,10 @@ export class TokenLister {
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     this.freeing.set(tokenId, { done, resolve });
+    this.wake(tokenId);
+  }
+
+  private wake(tokenId: number): void {
     for (const wake of this.planWaiters.get(tokenId) ?? []) wake();
     this.planWaiters.delete(tokenId);
   }
@@ -164,10 +178,10 @@ export class TokenLister {
   /**
    * Waits, at most `ms`, for a planned rename of this token to end; false when none is planned
    * within `graceMs` (a resource that depends on another registers, and is diffed, only once that
-   * one's step is done).
+   * one's step is done). A resource found to hold it ends the grace early.
    */
   async freed(tokenId: number, ms: number, graceMs = 0): Promise<boolean> {
-    if (!this.freeing.has(tokenId) && graceMs > 0) {
+    if (!this.freeing.has(tokenId) && !this.held.has(tokenId) && graceMs > 0) {
       await new Promise<void>((resolve) => {
         const waiters = this.planWaiters.get(tokenId) ?? new Set<() => void>();
         this.planWaiters.set(tokenId, waiters);

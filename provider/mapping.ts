@@ -141,6 +141,9 @@ export function inputsAfterRead(state: AccessTokenState, inputKeys: readonly str
     if (state[field] !== undefined) out[field] = state[field];
     return out;
   }
+  // Hidden from the preview's display (a `__` key): check reads it to tell an unchanged declared
+  // date from a new one, when the server's date stands beside it here.
+  out.__inputs = own;
   if (own.userId !== undefined) out.userId = own.userId;
   if (own.userName !== undefined) out.userName = own.userName;
   const rolling = isFixedScope(state.scope) ? state.expiresIn : state.renewableFor;

@@ -2,6 +2,7 @@ import { CommvaultClient } from "./client/client";
 import type { ClientSettings } from "./client/settings";
 import { ConfigError, SETTINGS, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
 import { TokenLister } from "./lister";
+import { nowSeconds } from "./clock";
 
 /**
  * Per-process state of the provider. It lives in this required module (not in the serialized
@@ -21,6 +22,15 @@ const current = new Map<string, Resolved>();
 /** A new run (configure): its name checks read lists of its own, and the last run's tokens are not its own. */
 export function forgetRun(): void {
   for (const r of current.values()) r.lister.forget();
+  startedAt = nowSeconds();
+  said.clear();
+}
+
+let startedAt: number | undefined;
+
+/** When this run started (its configure), on the one clock; the first call's time when nothing configured. */
+export function runStart(): number {
+  return (startedAt ??= nowSeconds());
 }
 
 /** Called from configure(): assignment only, so that concurrent calls never see half a setup. */
@@ -99,6 +109,25 @@ export function setNoteSink(s: NoteSink | undefined): void {
 /** A progress line in the run's output (a retry, a wait): not deduplicated. */
 export function info(message: string): void {
   sink("info", message);
+}
+
+/** The URN of the resource the current call is about, where the engine gives it (the plugin sets this). */
+let urnSource: () => string | undefined = () => undefined;
+
+/** Lets a door that knows each call's resource (the plugin: the engine sends its URN) say it. */
+export function setUrnSource(f: (() => string | undefined) | undefined): void {
+  urnSource = f ?? (() => undefined);
+}
+
+/** The current call's resource URN, or undefined (the dynamic provider is never told it). */
+export function resourceUrn(): string | undefined {
+  return urnSource() || undefined;
+}
+
+/** How a message names the current call's resource: its URN where known, else the token name it declares or holds. */
+export function resourceLabel(tokenName: string): string {
+  const urn = resourceUrn();
+  return urn ? `resource ${urn}` : `the resource of access token "${tokenName}"`;
 }
 
 /** Warnings said already by this process: the engine calls diff more than once per resource. */

@@ -15,6 +15,7 @@ import {
   judgeLifetime,
   judgePreferCustom,
   judgeServiceAccountAllowlist,
+  judgeOneResourcePerToken,
   judgeUniqueOwnerAndName,
   nowSeconds,
   type LifetimeConfig,
@@ -126,4 +127,14 @@ export const uniqueOwnerAndName: StackValidationPolicy = {
   },
 };
 
-export const policies = [serviceAccountAllowlist, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName];
+export const oneResourcePerToken: StackValidationPolicy = {
+  name: "one-resource-per-token",
+  description: "No access token is managed by two resources of a stack (held in state by one and adopted by another, or adopted by two).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const tokens = args.resources.filter((r) => ACCESS_TOKEN_TYPES.includes(r.type)).map((r) => ({ urn: r.urn, props: snapshot(r.props) as Props }));
+    for (const v of judgeOneResourcePerToken(tokens)) report(v.message, v.urn);
+  },
+};
+
+export const policies = [serviceAccountAllowlist, allowlistNotOpen, lifetimeCap, allScopeRotates, preferCustom, uniqueOwnerAndName, oneResourcePerToken];

@@ -287,3 +287,46 @@ export function judgeUniqueOwnerAndName(given: readonly StackToken[]): { urn: st
   });
   return out;
 }
+
+/** The token a resource manages, as far as its properties say: the one in state, else the one it adopts by id. */
+function managedTokenId(p: Props): number | undefined {
+  if (typeof p.tokenId === "number") return p.tokenId;
+  const adopt = p.adopt;
+  if (adopt && typeof adopt === "object" && !Array.isArray(adopt)) {
+    const id = (adopt as Record<string, Value>).tokenId;
+    if (typeof id === "number") return id;
+  }
+  return undefined;
+}
+
+/**
+ * No two resources of the stack manage one token: one holds it in state (created or adopted in an
+ * earlier up) and another adopts it by id, or two adopt it (the provider refuses what one run
+ * shows it; only the stack shows a holder that registers after the adopter). Tokens of different
+ * servers (profiles) may share an id.
+ */
+export function judgeOneResourcePerToken(given: readonly StackToken[]): { urn: string; message: string }[] {
+  const out: { urn: string; message: string }[] = [];
+  const key = (t: StackToken) => `${t.urn.split("::").pop()}\u0000${t.urn}`;
+  // Holders first (a token id in state), then adopters; each in order of resource name.
+  const tokens = [...given].sort((a, b) => Number(typeof b.props.tokenId === "number") - Number(typeof a.props.tokenId === "number") || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const seen = new Map<string, StackToken>();
+  for (const t of tokens) {
+    const id = managedTokenId(t.props);
+    if (id === undefined || t.props.server === UNKNOWN) continue;
+    const k = `${str(t.props.server) ?? ""}|${id}`;
+    const first = seen.get(k);
+    if (!first) {
+      seen.set(k, t);
+      continue;
+    }
+    const how = typeof first.props.tokenId === "number" ? "holds it in the stack's state" : "adopts it too";
+    out.push({
+      urn: t.urn,
+      message:
+        `access token ${id} is managed by two resources: "${t.urn.split("::").pop()}" (${t.urn}) adopts it, and "${first.urn.split("::").pop()}" (${first.urn}) ${how}; ` +
+        "a token can be managed by one resource only (two would rename it under each other, and removing one would revoke it under the other): remove adopt from one of them",
+    });
+  }
+  return out;
+}

@@ -17,13 +17,14 @@ export const WARN_AHEAD = 14 * DAY;
  * - live: works; `note` when a default lifetime ends soon (a warning, no change).
  * - extend: dead or due, and Commvault can extend it in place (same id, same secret) to `until`.
  * - recreate: its refresh window lapsed unrenewed; nothing revives it but a new token.
- * - stale-date: it ended at a date the program still declares; only the program can fix that.
+ * - stale-date: the program declares a date that has passed: the token ended then, or (alive) its
+ *   end was moved outside Pulumi; only the program can fix that, and no PUT may send that date.
  */
 export type Health =
   | { kind: "live"; note?: string }
   | { kind: "extend"; reason: string; until: number }
   | { kind: "recreate"; reason: string }
-  | { kind: "stale-date"; reason: string };
+  | { kind: "stale-date"; reason: string; alive?: boolean };
 
 const at = (s: number) => formatEpoch(s);
 
@@ -53,11 +54,17 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
     }
     return { kind: "live" };
   }
-  if (!ended || isUnknown(declared)) return { kind: "live" };
+  if (isUnknown(declared)) return { kind: "live" };
   const wanted = parseRfc3339(declared);
+  const fix = `Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place`;
+  // A passed date never reaches a PUT, whatever the server's date is (one set in Command Center since).
+  if (!ended && wanted !== undefined && wanted <= now && wanted !== end) {
+    return { kind: "stale-date", alive: true, reason: `the program declares ${field}: ${declared}, which has passed, while the token is ${label} ${at(end)} (set outside Pulumi); a passed date cannot be sent. ${fix}` };
+  }
+  if (!ended) return { kind: "live" };
   if (wanted !== undefined && wanted > now) return { kind: "extend", reason: `${label} ${at(end)} has passed`, until: wanted };
   return {
     kind: "stale-date",
-    reason: `${label} ${at(end)} has passed, and the program still declares ${field}: ${declared}. Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place`,
+    reason: `${label} ${at(end)} has passed, and the program still declares ${field}: ${declared}. ${fix}`,
   };
 }

@@ -156,8 +156,11 @@ export function checkInputs(olds: Raw | undefined, news: Raw, nowSeconds: number
       refuse(field, `${field} does not apply to scope "${scope}": ${isFixedScope(scope) ? "Microsoft SCIM and 1-Touch tokens have expiresAt" : "All, Custom and Hyperscale tokens have renewableUntil"}; use ${wanted}, or leave it out for Commvault's default`);
       continue;
     }
-    const previous = typeof olds?.[field] === "string" ? parseRfc3339(olds[field] as string) : undefined;
-    if (previous === seconds) continue;
+    // After a refresh the previous inputs hold the server's date; the program's own is kept beside it
+    // (`__inputs`, see inputsAfterRead): an unchanged declared date that has since passed is not new.
+    const declared = (olds?.__inputs as Raw | undefined)?.[field];
+    const previous = [olds?.[field], declared].filter((p): p is string => typeof p === "string").map(parseRfc3339);
+    if (previous.includes(seconds)) continue;
     // With the scope unknown, only what every scope refuses is refused.
     const most = settled("scope") ? MAX_LIFE[scope] : LONGEST_LIFE;
     if (seconds <= nowSeconds) refuse(field, `${field} ${times[field]} is in the past; choose a time in the future`);

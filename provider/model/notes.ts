@@ -15,7 +15,7 @@ export function timeNotes(olds: AccessTokenState, news: AccessTokenInputs, plan:
   const h = plan.health;
   if (h?.kind === "live" && h.note) notes.push(`${who}: ${h.note}`);
   if (h?.kind === "recreate") notes.push(`${who} is dead: ${h.reason}`);
-  if (h?.kind === "stale-date") notes.push(`${who} is dead: ${h.reason}; until then \`pulumi up\` fails for this token`);
+  if (h?.kind === "stale-date") notes.push(`${who}${h.alive ? "" : " is dead"}: ${h.reason}; until then \`pulumi up\` leaves this token as it is (no call)`);
   if (h?.kind === "extend") notes.push(`${who} is dead: ${h.reason}; \`pulumi up\` extends it in place to ${formatEpoch(h.until)} (same id, same secret)`);
   if (plan.action !== "update") return notes;
   const field = lifetimeField(news.scope);

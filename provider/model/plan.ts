@@ -75,7 +75,9 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
   // Lifetime: left out means "the server's default", which never asks for a change.
   const field = !unknown(news.scope) && isFixedScope(news.scope) ? "expiresAt" : "renewableUntil";
   const wanted = news[field];
-  if (wanted !== undefined && (unknown(wanted) || parseRfc3339(wanted) !== parseRfc3339(olds[field] ?? ""))) {
+  // A declared date that has passed is never sent (the server refuses it): the health says so.
+  const passed = now !== undefined && !unknown(wanted) && (parseRfc3339(wanted ?? "") ?? Infinity) <= now;
+  if (wanted !== undefined && !passed && (unknown(wanted) || parseRfc3339(wanted) !== parseRfc3339(olds[field] ?? ""))) {
     changed.push(field);
     const seconds = parseRfc3339(wanted);
     if (seconds !== undefined) patch[field === "expiresAt" ? "tokenExpiryTimestamp" : "renewableUntilTimestamp"] = seconds;

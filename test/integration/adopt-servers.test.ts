@@ -2,6 +2,7 @@ import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
 import { RawApi } from "../helpers/raw-api";
+import { setUrnSource } from "../../provider/runtime";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
 describe("existing tokens and several CommServes", () => {
@@ -74,8 +75,66 @@ describe("existing tokens and several CommServes", () => {
       const t = await byHand({ tokenName: "shared" });
       h.running.emulator.log.length = 0;
       await up({ name: "shared", adopt: { byName: true } });
-      await expect(up({ name: "shared-2", adopt: { tokenId: t.accessTokenId } })).rejects.toThrow(/access token \d+ \("shared"\) is already adopted by the resource declared with name "shared"; a token can be managed by one resource only/);
+      await expect(up({ name: "shared-2", adopt: { tokenId: t.accessTokenId } })).rejects.toThrow(/access token \d+ \("shared"\) is already managed by the resource of access token "shared", which adopts it in this run, and the resource of access token "shared-2" adopts it too; a token can be managed by one resource only/);
       expect(writes()).toEqual([]);
+    });
+
+    test("two resources of one name adopting by name (a copied block), in one up: the second is refused at preview; no PUT, state never holds the token twice", async () => {
+      await byHand({ tokenName: "spare-backup", userId: SVC_BACKUP, allowedIPs: ["10.0.0.1"] });
+      h.running.emulator.log.length = 0;
+      const spec = { name: "spare-backup", userName: "svc-backup", ipAllowlist: ["10.0.0.0/8"], adopt: { byName: true } };
+      // The engine checks every resource as it registers, before their creates run.
+      const a = await provider.check!({}, spec);
+      const b = await provider.check!({}, spec);
+      expect(a.failures).toEqual([]);
+      expect(b.failures).toEqual([expect.objectContaining({ property: "adopt", reason: expect.stringMatching(/is already managed by the resource of access token "spare-backup", which adopts it in this run.*a token can be managed by one resource only/) })]);
+      expect(writes()).toEqual([]);
+      // Were both creates to run (a check that saw unknown inputs), the second is refused before its PUT.
+      await provider.create(a.inputs);
+      h.running.emulator.log.length = 0;
+      await expect(provider.create(a.inputs)).rejects.toThrow(/already managed by the resource of access token "spare-backup", which adopted it in this run/);
+      expect(writes()).toEqual([]);
+    });
+
+    test("a new resource adopting a token that another resource of the stack manages (created or adopted in an earlier up) is refused at preview, naming both", async () => {
+      const made = await up({ name: "owned", userName: "svc-backup" });
+      const t = await byHand({ tokenName: "kept", userId: SVC_BACKUP });
+      const adopted = await up({ name: "kept", userName: "svc-backup", adopt: { tokenId: t.accessTokenId } });
+      // The next up: both holders are diffed as they register, then the new resources are checked.
+      await configure(settings());
+      expect((await up(made.inputs, made)).action).toBe("same");
+      expect((await up(adopted.inputs, adopted)).action).toBe("same");
+      h.running.emulator.log.length = 0;
+      await expect(up({ name: "owned", userName: "svc-backup", adopt: { byName: true } })).rejects.toThrow(
+        new RegExp(`access token ${made.outs.tokenId} \\("owned"\\) is already managed by the resource of access token "owned", which holds it in this stack's state, and the resource of access token "owned" adopts it too`),
+      );
+      await expect(up({ name: "renamed", userName: "svc-backup", adopt: { tokenId: t.accessTokenId } })).rejects.toThrow(
+        new RegExp(`access token ${t.accessTokenId} \\("kept"\\) is already managed by the resource of access token "kept", which holds it in this stack's state, and the resource of access token "renamed" adopts it too`),
+      );
+      expect(writes()).toEqual([]);
+    });
+
+    test("a token another resource created in this same up cannot be adopted", async () => {
+      const made = await up({ name: "fresh", userName: "svc-backup" });
+      await expect(up({ name: "fresh-2", userName: "svc-backup", adopt: { tokenId: made.outs.tokenId } })).rejects.toThrow(/is already managed by another resource of this stack, which created it in this run/);
+    });
+
+    test("through the plugin, the refusal names both resources by URN; one resource's own check and create are one claim", async () => {
+      const t = await byHand({ tokenName: "plug", userId: SVC_BACKUP });
+      const spec = { name: "plug", userName: "svc-backup", adopt: { tokenId: t.accessTokenId } };
+      const urnA = "urn:pulumi:dev::p::commvault:index:AccessToken::a";
+      const urnB = "urn:pulumi:dev::p::commvault:index:AccessToken::b";
+      try {
+        setUrnSource(() => urnA);
+        const a = await provider.check!({}, spec);
+        expect(a.failures).toEqual([]);
+        setUrnSource(() => urnB);
+        expect((await provider.check!({}, spec)).failures).toEqual([expect.objectContaining({ reason: expect.stringContaining(`already managed by resource ${urnA}, which adopts it in this run, and resource ${urnB} adopts it too`) })]);
+        setUrnSource(() => urnA);
+        await expect(provider.create(a.inputs)).resolves.toMatchObject({ id: `${SVC_BACKUP}:${t.accessTokenId}` });
+      } finally {
+        setUrnSource(undefined);
+      }
     });
 
     test("once adopted, adopt is inert: a later replacement makes a new token", async () => {

@@ -234,6 +234,30 @@ describe("tokens over time", () => {
     expect(await consumer.works()).toBe(true);
   });
 
+  test("a declared date that has passed, for a token extended by hand since: preview warns, up sends no PUT, whatever the server's date", async () => {
+    const until = iso(clock.start + 5 * DAY);
+    const d0 = await up({ name: "extended", renewableUntil: until });
+    clock.day(6);
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    const later = clock.now() + 60 * DAY;
+    expect((await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { renewableUntilTimestamp: later } })).status).toBe(200);
+    // A refresh as the engine does it: state and inputs from read (the server's date in both).
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+    const read = await provider.read!(d0.id, d0.outs);
+    expect(read.props.renewableUntil).toBe(iso(later));
+    const checked = await provider.check!(read.inputs!, { name: "extended", renewableUntil: until });
+    expect(checked.failures ?? []).toEqual([]);
+    clear();
+    warnings = [];
+    const diff = await provider.diff!(d0.id, read.props, checked.inputs as never);
+    expect(diff.changes).toBe(true);
+    expect(warnings.join("")).toMatch(/access token "extended" \(id \d+\): the program declares renewableUntil: .*, which has passed, while the token is renewable until .* \(set outside Pulumi\).*Set a later renewableUntil, or use a rolling lifetime.*`pulumi up` leaves this token as it is/);
+    const u = await provider.update!(d0.id, read.props, checked.inputs as never);
+    expect(u.outs).toEqual(read.props);
+    expect(calls()).toEqual([]);
+    expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
+  });
+
   test("a new past date is refused by check, naming the field and the fix", async () => {
     const d0 = await up({ name: "past", renewableUntil: iso(clock.start + 5 * DAY) });
     clock.day(2);

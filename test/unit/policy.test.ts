@@ -7,6 +7,7 @@ import {
   policies,
   preferCustom,
   serviceAccountAllowlist,
+  oneResourcePerToken,
   uniqueOwnerAndName,
 } from "../../policy/src/policies";
 import { ACCESS_TOKEN_TYPES, DYNAMIC_TYPE, PLUGIN_TYPE, nowSeconds, openFamilies } from "../../policy/src/rules";
@@ -177,7 +178,34 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
     });
   });
 
-  test("the pack: six policies, each mandatory except Custom-over-All", () => {
+  describe("no token managed by two resources of a stack", () => {
+    function stack(resources: { type?: string; name: string; props: Record<string, unknown> }[]): string[] {
+      const found: string[] = [];
+      const args = {
+        resources: resources.map((r) => ({ type: r.type ?? DYNAMIC_TYPE, urn: `urn:pulumi:dev::p::${r.type ?? DYNAMIC_TYPE}::${r.name}`, name: r.name, props: proxy.unknownCheckingProxy(r.props) })),
+        getConfig: () => ({}),
+      } as unknown as StackValidationArgs;
+      void oneResourcePerToken.validateStack(args, (m, urn) => void found.push(`${urn?.split("::").pop()}: ${m}`));
+      return found;
+    }
+
+    test("a new resource adopting by id a token another holds in state (registered before or after it), across both doors, names both", () => {
+      const holder = { name: "a", props: { name: "ci", tokenId: 104, userId: 21 } };
+      const adopter = { name: "b", type: PLUGIN_TYPE, props: { name: "ci-2", tokenId: proxy.unknownStringValue, adopt: { tokenId: 104 } } };
+      for (const order of [[holder, adopter], [adopter, holder]]) {
+        expect(stack(order)).toEqual([expect.stringMatching(/^b: access token 104 is managed by two resources: "b" \(urn:.*::b\) adopts it, and "a" \(urn:.*::a\) holds it in the stack's state; a token can be managed by one resource only/)]);
+      }
+    });
+
+    test("two resources adopting one id; but tokens of different servers, other ids, or an unknown id pass", () => {
+      expect(stack([{ name: "a", props: { name: "x", adopt: { tokenId: 7 } } }, { name: "b", props: { name: "y", adopt: { tokenId: 7 } } }])).toEqual([expect.stringMatching(/^b: .*"a" \(.*\) adopts it too/)]);
+      expect(stack([{ name: "a", props: { name: "x", tokenId: 7 } }, { name: "b", props: { name: "y", server: "dr", adopt: { tokenId: 7 } } }])).toEqual([]);
+      expect(stack([{ name: "a", props: { name: "x", tokenId: 7 } }, { name: "b", props: { name: "y", tokenId: 8 } }])).toEqual([]);
+      expect(stack([{ name: "a", props: { name: "x", tokenId: 7 } }, { name: "b", props: { name: "y", adopt: { tokenId: proxy.unknownStringValue } } }])).toEqual([]);
+    });
+  });
+
+  test("the pack: seven policies, each mandatory except Custom-over-All", () => {
     expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ["service-account-token-has-allowlist", "mandatory"],
       ["allowlist-not-open-to-all", "mandatory"],
@@ -185,6 +213,7 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
       ["all-scope-token-rotates", "mandatory"],
       ["prefer-custom-scope", "advisory"],
       ["unique-owner-and-name", "mandatory"],
+      ["one-resource-per-token", "mandatory"],
     ]);
   });
 

@@ -1,0 +1,107 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { ok, plainCli, type PlainCli } from "../helpers/cli";
+
+jest.setTimeout(600_000);
+
+const PROGRAM = `"use strict";
+const fs = require("fs");
+const { AccessToken } = require("pulumi-commvault-tokens");
+const spec = JSON.parse(fs.readFileSync(__dirname + "/spec.json", "utf8"));
+for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Issue 19 under the plain CLI: every process of `pulumi up` killed (SIGKILL to its process group)
+ * while some creates have answered and others are on the wire (the server commits those), then
+ * only the commands the output names: `pulumi cancel --yes`, `pulumi up`, and the command that
+ * clears Pulumi's records of the interrupted creates.
+ */
+describe("end to end: a `pulumi up` killed while creates are on the wire converges", () => {
+  const h = useEmulator({}, { fresh: false });
+  let cli: PlainCli;
+  let dir: string;
+  const pulumi = (...args: string[]) => cli.pulumi(dir, args);
+  const NAMES = ["ci-1", "ci-2", "ci-3", "ci-4", "ci-5", "ci-6"];
+  const ON_THE_WIRE = 3;
+  const posts = () => h.running.emulator.log.filter((e) => e.method === "POST" && e.path === "/v4/accesstoken");
+  const onServer = () => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP);
+  const exported = async () => JSON.parse(ok(await pulumi("stack", "export"))).deployment as { resources?: { type: string; outputs?: { tokenId?: number; name?: string } }[]; pending_operations?: unknown[] };
+
+  beforeAll(async () => {
+    cli = plainCli();
+    const spec = Object.fromEntries(NAMES.map((n) => [n, { name: n, userName: "svc-backup", renewableFor: "90d", ipAllowlist: ["10.0.0.0/8"] }]));
+    dir = cli.program({ "index.js": PROGRAM, "Pulumi.yaml": "name: killed\nruntime: nodejs\n", "spec.json": JSON.stringify(spec) });
+    ok(await pulumi("stack", "init", "dev"));
+    ok(await pulumi("config", "set", "commvault:url", h.running.url));
+    ok(await pulumi("config", "set", "commvault:username", ADMIN.username));
+    ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
+  });
+
+  test("SIGKILL mid-create, then `pulumi cancel --yes` and `pulumi up` make exactly the declared tokens, name each one re-made and the clear-pending command", async () => {
+    // The first POSTs to arrive wait on the server (which then commits them); the others answer at once.
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 6_000, method: "POST", path: "/v4/accesstoken", count: ON_THE_WIRE });
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], { cwd: dir, env: cli.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += String(d)));
+    child.stderr.on("data", (d) => (output += String(d)));
+    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    // Until the other creates have answered and three POSTs are on the wire.
+    for (let i = 0; ; i++) {
+      const p = posts();
+      if (p.filter((e) => e.status === 0).length === ON_THE_WIRE && p.filter((e) => e.status === 200).length === NAMES.length - ON_THE_WIRE) break;
+      if (i > 600) throw new Error(`the creates never reached the server as planned:\n${output}`);
+      await sleep(100);
+    }
+    // Let the engine record the answered creates, then kill every process of the run.
+    await sleep(1_500);
+    process.kill(-child.pid!, "SIGKILL");
+    await exited;
+    const wire = new Set(posts().filter((e) => e.status === 0).map((e) => e.seq));
+    expect(wire.size).toBe(ON_THE_WIRE);
+    // The server commits what was on the wire (the log has a request's body once it is handled).
+    for (let i = 0; posts().some((e) => e.status === 0); i++) {
+      if (i > 200) throw new Error("the POSTs on the wire never ended");
+      await sleep(100);
+    }
+    const cutShort = posts()
+      .filter((e) => wire.has(e.seq))
+      .map((e) => (e.body as { tokenName: string }).tokenName)
+      .sort();
+    expect(onServer()).toHaveLength(NAMES.length);
+    await sleep(1_100);
+
+    const locked = await pulumi("up", "--yes", "--skip-preview");
+    expect(locked.code).not.toBe(0);
+    expect(locked.stdout + locked.stderr).toMatch(/locked[\s\S]*pulumi cancel/);
+    ok(await pulumi("cancel", "--yes"));
+
+    const before = await exported();
+    expect(before.pending_operations?.length ?? 0).toBe(ON_THE_WIRE);
+    const r = await pulumi("up", "--yes", "--skip-preview");
+    const text = r.stdout + r.stderr;
+    if (r.code !== 0) throw new Error(`pulumi up after the kill exited ${r.code}\n${text}`);
+    for (const name of cutShort) {
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, was left by a run cut short while creating it[\\s\\S]*?revoking it and creating it again`));
+    }
+    expect(text).toContain("pulumi refresh --clear-pending-creates --yes");
+
+    // Exactly the declared tokens, each once, each held by its resource in state.
+    const tokens = onServer();
+    expect(tokens.map((t) => t.tokenName).sort()).toEqual([...NAMES].sort());
+    const state = await exported();
+    const held = (state.resources ?? []).filter((x) => x.type.endsWith(":AccessToken")).map((x) => [x.outputs?.name, x.outputs?.tokenId]);
+    expect(Object.fromEntries(held)).toEqual(Object.fromEntries(tokens.map((t) => [t.tokenName, t.accessTokenId])));
+    // The engine carries its records forward; the command the output named clears them.
+    expect(state.pending_operations?.length ?? 0).toBe(ON_THE_WIRE);
+    ok(await pulumi("refresh", "--clear-pending-creates", "--yes"));
+    expect((await exported()).pending_operations ?? []).toEqual([]);
+    ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
+    expect(onServer().map((t) => t.tokenName).sort()).toEqual([...NAMES].sort());
+    fs.rmSync(path.join(dir, "spec.json"));
+  });
+});

@@ -1,0 +1,164 @@
+import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { configure, up } from "../helpers/lifecycle";
+import { DAY, dayFloor, iso, sharedClock } from "../helpers/time";
+import { setUrnSource } from "../../provider/runtime";
+
+/**
+ * A `pulumi up` killed while a create's POST was on the wire: the server made the token, the
+ * engine never got the answer (nor the secret), and the next `up` creates the resource again.
+ * Simulated as the engine leaves it: a token on the server under the name, made with the request
+ * the provider sends for these inputs, then a new run (configure) with the same inputs.
+ */
+describe("a token that a run cut short left under the name", () => {
+  const h = useEmulator();
+  const clock = sharedClock(h);
+  afterEach(() => {
+    clock.reset();
+    setUrnSource(undefined);
+  });
+  const newRun = () => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+  const deletes = () => h.running.emulator.log.filter((e) => e.method === "DELETE").map((e) => e.path);
+  const named = (name: string) => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP && t.tokenName.toLowerCase() === name.toLowerCase());
+  /** What the killed run's POST made: the provider's request body for these inputs, sent at the clock's time. */
+  // The admin's session idles out while the clocks move: log in again at the clock's time.
+  const login = async () => (h.admin = await h.api.login(ADMIN.username, ADMIN.password));
+  const leftBehind = async (body: Record<string, unknown>) => {
+    await login();
+    const r = await h.api.create(h.admin, { userId: SVC_BACKUP, ...body });
+    expect(r.status).toBe(200);
+    return (r.body.tokenInfo as { accessTokenId: number }).accessTokenId;
+  };
+  const stderr = () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
+    return { text: () => written.join(""), restore: () => spy.mockRestore() };
+  };
+  /** The next `up`, a few minutes later, with its output. */
+  const rerun = async (news: Record<string, unknown>, minutesLater = 3) => {
+    clock.set(clock.now() + minutesLater * 60);
+    await newRun();
+    h.running.emulator.log.length = 0;
+    const out = stderr();
+    try {
+      const d = await up(news);
+      return { d, text: out.text() };
+    } finally {
+      out.restore();
+    }
+  };
+  const CLEAR = /`pulumi refresh --clear-pending-creates --yes`/;
+
+  test.each([
+    ["a rolling lifetime", { renewableFor: "90d" }, (t: number) => ({ renewableUntilTimestamp: dayFloor(t + 90 * DAY) })],
+    ["a declared date", { renewableUntil: "REL:40" }, (t: number) => ({ renewableUntilTimestamp: dayFloor(t) + 40 * DAY })],
+    ["Commvault's default lifetime", {}, () => ({})],
+    ["a Custom scope with endpoints and an allow list", { scope: "Custom", apiEndpoints: ["/client", "/v4/servergroup"], ipAllowlist: ["10.0.0.0/24", "192.0.2.7"] }, () => ({ tokenType: 3, apiEndpoints: ["/client", "/v4/servergroup"], allowedIPs: ["10.0.0.0/24", "192.0.2.7"] })],
+    ["a Microsoft SCIM token with a rolling expiry", { scope: "MicrosoftSCIM", expiresIn: "20d" }, (t: number) => ({ tokenType: 1, tokenExpiryTimestamp: dayFloor(t + 20 * DAY) })],
+  ])("with %s: recognised, revoked and made again, said by name with the command that clears Pulumi's records", async (_label, extra, sent) => {
+    clock.day(0);
+    const inputs: Record<string, unknown> = { name: "ci-13", userName: "svc-backup", ...extra };
+    if (inputs.renewableUntil === "REL:40") inputs.renewableUntil = iso(dayFloor(clock.now()) + 40 * DAY);
+    const orphan = await leftBehind({ tokenName: "ci-13", ...sent(clock.now()) });
+    const { d, text } = await rerun(inputs);
+    expect(d.outs.tokenId).not.toBe(orphan);
+    expect(d.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+    expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
+    expect(named("ci-13").map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
+    expect(text).toMatch(new RegExp(`access token "ci-13" of user svc-backup: token ${orphan}, created .*, was left by a run cut short while creating it .*never used.*revoking it and creating it again`));
+    expect(text).toMatch(CLEAR);
+  });
+
+  test("a rolling lifetime resolved before midnight by the killed run and after it by the next: still recognised", async () => {
+    clock.set(dayFloor(clock.start) + DAY - 30);
+    const orphan = await leftBehind({ tokenName: "night", renewableUntilTimestamp: dayFloor(clock.now() + 90 * DAY) });
+    const { d } = await rerun({ name: "night", userName: "svc-backup", renewableFor: "90d" });
+    expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
+    // The new token has the date this run resolves: one day later than the killed run's.
+    expect(d.outs.renewableUntil).toBe(iso(dayFloor(clock.now()) + 90 * DAY));
+  });
+
+  /** The refusal: names the token, why it is not taken for a leftover, and the ways out; nothing is written. */
+  const refused = async (inputs: Record<string, unknown>, orphan: number, why: RegExp, minutesLater = 3) => {
+    const err = await rerun(inputs, minutesLater).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(new RegExp(`named "${String(inputs.name)}" already exists for user svc-backup \\(token id ${orphan}\\)`, "i"));
+    expect(err?.message).toMatch(why);
+    expect(err?.message).toMatch(new RegExp(`declaring \`adopt: \\{ tokenId: ${orphan} \\}\``));
+    expect(err?.message).toMatch(CLEAR);
+    expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
+    expect(named(String(inputs.name)).map((t) => t.accessTokenId)).toEqual([orphan]);
+  };
+
+  test("a token that has been used is never touched", async () => {
+    clock.day(0);
+    await login();
+    const r = await h.api.create(h.admin, { tokenName: "used", userId: SVC_BACKUP });
+    const { accessTokenId, accessToken } = r.body.tokenInfo as { accessTokenId: number; accessToken: string };
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: accessToken })).status).toBe(200);
+    await refused({ name: "used", userName: "svc-backup" }, accessTokenId, /because it has been used \(last at /);
+  });
+
+  test.each([
+    ["another allow list", { ipAllowlist: ["10.0.0.1"] }, /its IP allow list is not the declared one/],
+    ["another declared date", { renewableUntil: "REL:41" }, /its renewable-until .* is not the declared /],
+    ["another scope", { scope: "Hyperscale" }, /its scope is not the declared one/],
+    ["another rolling period", { renewableFor: "30d" }, /its renewable-until .* is not the declared /],
+  ])("a token that differs from the declaration (%s) is never touched", async (_label, extra, why) => {
+    clock.day(0);
+    const orphan = await leftBehind({ tokenName: "differs", renewableUntilTimestamp: dayFloor(clock.now()) + 40 * DAY });
+    const inputs: Record<string, unknown> = { name: "differs", userName: "svc-backup", ...extra };
+    if (inputs.renewableUntil === "REL:41") inputs.renewableUntil = iso(dayFloor(clock.now()) + 41 * DAY);
+    await refused(inputs, orphan, why);
+  });
+
+  test("a token of another case of the name is never touched (the server keeps names as sent)", async () => {
+    clock.day(0);
+    const orphan = await leftBehind({ tokenName: "Case" });
+    await refused({ name: "case", userName: "svc-backup" }, orphan, /it is named "Case", and this create sends "case"/);
+  });
+
+  test("a token made more than a day before is never touched", async () => {
+    clock.day(0);
+    const orphan = await leftBehind({ tokenName: "old" });
+    await refused({ name: "old", userName: "svc-backup" }, orphan, /more than 25 hours before now/, 26 * 60);
+  });
+
+  test("a token made after this run started is someone's of now, never a killed run's", async () => {
+    clock.day(0);
+    await newRun();
+    clock.set(clock.now() + 60);
+    const orphan = await leftBehind({ tokenName: "now" });
+    h.running.emulator.log.length = 0;
+    const err = await up({ name: "now", userName: "svc-backup" }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/because it was created at .*, after this run started/);
+    expect(deletes()).toEqual([]);
+    expect(named("now").map((t) => t.accessTokenId)).toEqual([orphan]);
+  });
+
+  test("a token that another resource of this stack holds (its diff came first in this run) is never touched", async () => {
+    clock.day(0);
+    await newRun();
+    const a = await up({ name: "shared", userName: "svc-backup" });
+    clock.set(clock.now() + 60);
+    await newRun();
+    expect((await up(a.inputs, a)).action).toBe("same");
+    h.running.emulator.log.length = 0;
+    const err = await up({ name: "shared", userName: "svc-backup" }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(new RegExp(`\\(token id ${a.outs.tokenId}\\).*because another resource of this stack \\(the resource of access token "shared"\\) holds it`));
+    expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
+  });
+
+  test("through the plugin, the refusal gives the exact import command for the resource's URN", async () => {
+    clock.day(0);
+    await login();
+    const r = await h.api.create(h.admin, { tokenName: "plug", userId: SVC_BACKUP });
+    const { accessTokenId, accessToken } = r.body.tokenInfo as { accessTokenId: number; accessToken: string };
+    await h.api.call("GET", "/v2/WhoAmI", { token: accessToken });
+    const urn = "urn:pulumi:dev::p::commvault:index:AccessToken::plug";
+    setUrnSource(() => urn);
+    const err = await rerun({ name: "plug", userName: "svc-backup" }).catch((e: Error) => e);
+    expect((err as Error).message).toContain(`\`pulumi refresh --import-pending-creates '${urn},${SVC_BACKUP}:${accessTokenId}' --yes\``);
+  });
+});
