@@ -176,7 +176,8 @@ export async function killUpAt(s: KillStack, moment: Moment, opts: { latencyMs?:
   const since = h.running.emulator.log.at(-1)?.seq ?? 0;
   const latency = opts.latencyMs ?? 3_000;
   await h.api.ctl("DELETE", "faults");
-  if (moment === "before-post") await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "GET", path: "/v4/accesstoken", count: 1 });
+  // Every list waits: no create's name check can pass, so no POST can be sent, before the kill.
+  if (moment === "before-post") await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "GET", path: "/v4/accesstoken" });
   if (moment === "post-on-the-wire" || (moment === "after-ms" && opts.latencyMs)) await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "POST", path: "/v4/accesstoken" });
   const job = s.startUp();
   let hold: CheckpointHold | undefined;
