@@ -207,6 +207,35 @@ locked() {
   done
 }
 
+# Pulumi keeps its records of the creates a killed run left ("pending operations ... interrupted
+# while creating") even after the next up has made those resources, and warns on every run until
+# `pulumi refresh --clear-pending-creates` drops them. After an up that succeeded, a record is
+# certainly settled when its resource is now in state with the same token name and owner: that up
+# made (or kept) the token, and a token the killed create may have left under that name would have
+# been recognised and re-made, or would have failed the up (names are unique per owner). Only when
+# every record is settled are they cleared (the command clears all of them); otherwise they stay,
+# with the command named for a person to run once the others are accounted for.
+clear_settled_creates() {
+  grep -q "pending operations from previous deployment" "$work/out" || return 0
+  pulumi stack export --non-interactive --file "$work/state.json"
+  local unsettled
+  unsettled="$(node -e '
+    const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).deployment;
+    const held = new Map((d.resources || []).map((r) => [r.urn, r.inputs || {}]));
+    for (const op of d.pending_operations || []) {
+      const now = held.get(op.resource.urn), then = op.resource.inputs || {};
+      const same = now && op.type === "creating" && now.name === then.name && now.userName === then.userName && now.userId === then.userId;
+      if (!same) console.log(op.type + " " + op.resource.urn);
+    }' "$work/state.json")"
+  if [[ -n "$unsettled" ]]; then
+    say "Pulumi still records operations of a run that was cut short that this up did not settle; once each is accounted for, run \`pulumi refresh --clear-pending-creates --yes\`:"
+    echo "$unsettled"
+    return 0
+  fi
+  say "this up made every resource whose create a killed run left pending; clearing Pulumi's records of those creates"
+  gently pulumi refresh --clear-pending-creates --yes --non-interactive
+}
+
 gently pulumi stack select --create "$PULUMI_STACK" --non-interactive
 
 case "$stage" in
@@ -215,6 +244,7 @@ case "$stage" in
     ;;
   merge)
     locked pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive
+    clear_settled_creates
     ;;
   nightly)
     set +e

@@ -176,6 +176,31 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     expect(locks()).toEqual([]);
   });
 
+  test("a run killed while its creates wait for their name check: the next run makes the tokens and clears Pulumi's records of those creates", async () => {
+    const tokens = { ...tokensOf("heal", 3), ...tokensOf("late", 2) };
+    fs.writeFileSync(path.join(rig.dir, "tokens.json"), JSON.stringify(tokens, null, 2));
+    // Every list waits on the server, so no create gets past its name check to a POST.
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 4_000, method: "GET", path: "/v4/accesstoken" });
+    const before = rig.posts().length;
+    const job = rig.startMerge();
+    const checkpoint = path.join(state, ".pulumi", "stacks", PROJECT, "dev.json");
+    await waitFor(() => fs.readFileSync(checkpoint, "utf8").includes('"pending_operations"'), "the creates to start (Pulumi records them as pending)");
+    killTree(job.pid);
+    await job.exited;
+    await h.api.ctl("DELETE", "faults");
+    expect(rig.posts().length).toBe(before);
+    expect((await rig.state()).pending.length).toBeGreaterThan(0);
+
+    const r = await pipeline(rig.dir, "merge", env);
+    mustPass(r);
+    expect(out(r)).toMatch(/removing it with `pulumi cancel --yes`/);
+    expect(out(r)).toMatch(/pending operations from previous deployment/);
+    expect(out(r)).toContain("pipeline: this up made every resource whose create a killed run left pending; clearing Pulumi's records of those creates");
+    expect(Object.keys(rig.server()).filter((n) => n.startsWith("late-")).sort()).toEqual(["late-0", "late-1"]);
+    expect(await rig.state()).toEqual({ tokens: rig.server(), pending: [] });
+    expect((await pipeline(rig.dir, "nightly", env)).code).toBe(0);
+  });
+
   test("a lock of another machine is left alone (it may be a run that is alive); with STALE_LOCK_SECONDS, an older one is removed", async () => {
     fs.mkdirSync(lockDir(), { recursive: true });
     writeLock("other-runner", new Date(Date.now() - 2 * 3_600_000));
@@ -207,7 +232,7 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     const r = await pipeline(rig.dir, "nightly", env);
     expect(out(r)).toContain(`pipeline: removing ${attrs}: it is empty, left by a run killed while it wrote the state`);
     expect(r.code).toBe(0);
-    expect(Object.keys((await rig.state()).tokens).sort()).toEqual(["heal-0", "heal-1", "heal-2"]);
+    expect(Object.keys((await rig.state()).tokens).sort()).toEqual(["heal-0", "heal-1", "heal-2", "late-0", "late-1"]);
   });
 });
 
