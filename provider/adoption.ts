@@ -116,11 +116,18 @@ export async function adoptionFailures(inputs: AccessTokenInputs): Promise<Check
   return refused ? [refused] : [];
 }
 
+/** How long an adopting create waits for a resource of the run that holds its token to register. */
+const HOLDER_GRACE_MS = 2_000;
+
 /** The adoption itself, in create: the token as it is, brought to the program with at most one PUT. */
 export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ id: string; outs: AccessTokenState }> {
   const found = await find(inputs);
   if (found.problem) throw new Error(found.problem.reason);
   const { owner, token } = found as Required<Pick<Found, "owner" | "token">>;
+  // The engine may check this resource before a resource that holds the token registers (its
+  // diff names it): creates run beside the registrations, so wait a moment for one to say so.
+  const l = lister(inputs.server);
+  if (!l.held.has(token.accessTokenId) && !l.made.has(token.accessTokenId)) await l.freed(token.accessTokenId, 0, HOLDER_GRACE_MS);
   const refused = another(inputs, token, "create");
   if (refused) throw new Error(refused.reason);
   const base: AccessTokenState = dropUndefined({

@@ -167,8 +167,8 @@ export async function assertNameFree(lister: TokenLister, owner: Owner, name: st
     const why = notLeftBehindBecause(clash, left.declared, lister.made, lister.held);
     if (why !== undefined) throw nameTaken(clash, owner, lister.made, { why, urn: left.urn });
     left.say(
-      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, was left by a run cut short while creating it ` +
-        "(its exact name, scope, end of life, endpoints and allow list as declared, never used, made within the last day, held by no resource of this stack); " +
+      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, is taken for one that a run cut short left behind while creating it ` +
+        "(its exact name, scope, end of life, endpoints and allow list as declared, never used, made before this run and within the last day, held by no resource this run has seen); " +
         "its secret was lost with that run: revoking it and creating it again",
     );
     await left.revoke(clash.accessTokenId);

@@ -1,8 +1,9 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { ADMIN, SVC_BACKUP, useEmulator, type Harness } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
+import { ROOT } from "../helpers/pack";
 
 jest.setTimeout(600_000);
 
@@ -14,6 +15,46 @@ for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ON_THE_WIRE = 3;
+
+/**
+ * Runs `pulumi up` in `dir` and kills every process of it (SIGKILL to its process group) once all
+ * but ON_THE_WIRE creates have answered and ON_THE_WIRE POSTs wait on the server, which commits
+ * them after the kill. Returns the names that were on the wire, once the server has made them.
+ */
+async function killMidCreate(h: Harness, cli: PlainCli, dir: string, count: number): Promise<string[]> {
+  const posts = () => h.running.emulator.log.filter((e) => e.method === "POST" && e.path === "/v4/accesstoken");
+  // The first POSTs to arrive wait on the server (which then commits them); the others answer at once.
+  await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 6_000, method: "POST", path: "/v4/accesstoken", count: ON_THE_WIRE });
+  const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], { cwd: dir, env: cli.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += String(d)));
+  child.stderr.on("data", (d) => (output += String(d)));
+  const exited = new Promise<void>((r) => child.on("exit", () => r()));
+  for (let i = 0; ; i++) {
+    const p = posts();
+    if (p.filter((e) => e.status === 0).length === ON_THE_WIRE && p.filter((e) => e.status === 200).length === count - ON_THE_WIRE) break;
+    if (i > 600) throw new Error(`the creates never reached the server as planned:\n${output}`);
+    await sleep(100);
+  }
+  // Let the engine record the answered creates, then kill every process of the run.
+  await sleep(1_500);
+  process.kill(-child.pid!, "SIGKILL");
+  await exited;
+  const wire = new Set(posts().filter((e) => e.status === 0).map((e) => e.seq));
+  expect(wire.size).toBe(ON_THE_WIRE);
+  // The server commits what was on the wire (the log has a request's body once it is handled).
+  for (let i = 0; posts().some((e) => e.status === 0); i++) {
+    if (i > 200) throw new Error("the POSTs on the wire never ended");
+    await sleep(100);
+  }
+  // The next run starts after those tokens were made, as it does when a person or a runner follows up.
+  await sleep(1_100);
+  return posts()
+    .filter((e) => wire.has(e.seq))
+    .map((e) => (e.body as { tokenName: string }).tokenName)
+    .sort();
+}
 
 /**
  * Issue 19 under the plain CLI: every process of `pulumi up` killed (SIGKILL to its process group)
@@ -27,8 +68,6 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
   let dir: string;
   const pulumi = (...args: string[]) => cli.pulumi(dir, args);
   const NAMES = ["ci-1", "ci-2", "ci-3", "ci-4", "ci-5", "ci-6"];
-  const ON_THE_WIRE = 3;
-  const posts = () => h.running.emulator.log.filter((e) => e.method === "POST" && e.path === "/v4/accesstoken");
   const onServer = () => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP);
   const exported = async () => JSON.parse(ok(await pulumi("stack", "export"))).deployment as { resources?: { type: string; outputs?: { tokenId?: number; name?: string } }[]; pending_operations?: unknown[] };
 
@@ -43,38 +82,8 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
   });
 
   test("SIGKILL mid-create, then `pulumi cancel --yes` and `pulumi up` make exactly the declared tokens, name each one re-made and the clear-pending command", async () => {
-    // The first POSTs to arrive wait on the server (which then commits them); the others answer at once.
-    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 6_000, method: "POST", path: "/v4/accesstoken", count: ON_THE_WIRE });
-    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], { cwd: dir, env: cli.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += String(d)));
-    child.stderr.on("data", (d) => (output += String(d)));
-    const exited = new Promise<void>((r) => child.on("exit", () => r()));
-    // Until the other creates have answered and three POSTs are on the wire.
-    for (let i = 0; ; i++) {
-      const p = posts();
-      if (p.filter((e) => e.status === 0).length === ON_THE_WIRE && p.filter((e) => e.status === 200).length === NAMES.length - ON_THE_WIRE) break;
-      if (i > 600) throw new Error(`the creates never reached the server as planned:\n${output}`);
-      await sleep(100);
-    }
-    // Let the engine record the answered creates, then kill every process of the run.
-    await sleep(1_500);
-    process.kill(-child.pid!, "SIGKILL");
-    await exited;
-    const wire = new Set(posts().filter((e) => e.status === 0).map((e) => e.seq));
-    expect(wire.size).toBe(ON_THE_WIRE);
-    // The server commits what was on the wire (the log has a request's body once it is handled).
-    for (let i = 0; posts().some((e) => e.status === 0); i++) {
-      if (i > 200) throw new Error("the POSTs on the wire never ended");
-      await sleep(100);
-    }
-    const cutShort = posts()
-      .filter((e) => wire.has(e.seq))
-      .map((e) => (e.body as { tokenName: string }).tokenName)
-      .sort();
+    const cutShort = await killMidCreate(h, cli, dir, NAMES.length);
     expect(onServer()).toHaveLength(NAMES.length);
-    await sleep(1_100);
-
     const locked = await pulumi("up", "--yes", "--skip-preview");
     expect(locked.code).not.toBe(0);
     expect(locked.stdout + locked.stderr).toMatch(/locked[\s\S]*pulumi cancel/);
@@ -86,7 +95,7 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
     const text = r.stdout + r.stderr;
     if (r.code !== 0) throw new Error(`pulumi up after the kill exited ${r.code}\n${text}`);
     for (const name of cutShort) {
-      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, was left by a run cut short while creating it[\\s\\S]*?revoking it and creating it again`));
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
     }
     expect(text).toContain("pulumi refresh --clear-pending-creates --yes");
 
@@ -103,5 +112,69 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
     ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
     expect(onServer().map((t) => t.tokenName).sort()).toEqual([...NAMES].sort());
     fs.rmSync(path.join(dir, "spec.json"));
+  });
+});
+
+const YAML = (names: string[]) =>
+  "name: killed-yaml\nruntime: yaml\nresources:\n" +
+  names
+    .map((n) => `  ${n}:\n    type: commvault:AccessToken\n    properties:\n      name: ${n}\n      userName: svc-backup\n      renewableFor: 90d\n      ipAllowlist: ["10.0.0.0/8"]\n`)
+    .join("");
+
+/**
+ * The same through the provider plugin (a YAML program). One of the tokens left on the wire is
+ * used before the next run (someone has its secret): it is never taken for a leftover, and the
+ * refusal names the exact `--import-pending-creates` command for its URN, which the user follows.
+ */
+describe("end to end: a YAML program's `pulumi up` killed mid-create, through the plugin", () => {
+  const h = useEmulator({}, { fresh: false });
+  let cli: PlainCli;
+  let dir: string;
+  const pulumi = (...args: string[]) => cli.pulumi(dir, args);
+  const NAMES = ["y-1", "y-2", "y-3", "y-4", "y-5"];
+  const onServer = () => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP);
+  const exported = async () => JSON.parse(ok(await pulumi("stack", "export"))).deployment as { resources?: { type: string; outputs?: { tokenId?: number; name?: string } }[]; pending_operations?: unknown[] };
+
+  beforeAll(async () => {
+    // The plugin linked beside the CLI serves the compiled core of this checkout.
+    execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    cli = plainCli();
+    dir = cli.program({ "Pulumi.yaml": YAML(NAMES) });
+    ok(await pulumi("stack", "init", "dev"));
+    ok(await pulumi("config", "set", "commvault:url", h.running.url));
+    ok(await pulumi("config", "set", "commvault:username", ADMIN.username));
+    ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
+  });
+
+  test("recognised tokens are re-made; a used one is refused with the import command, which converges with the rest", async () => {
+    const cutShort = await killMidCreate(h, cli, dir, NAMES.length);
+    ok(await pulumi("cancel", "--yes"));
+    // Someone got hold of one of them and used it: it is never revoked.
+    const used = onServer().find((t) => t.tokenName === cutShort[0])!;
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: used.accessToken })).status).toBe(200);
+
+    const first = await pulumi("up", "--yes", "--skip-preview");
+    const text = first.stdout + first.stderr;
+    expect(first.code).not.toBe(0);
+    const urn = `urn:pulumi:dev::killed-yaml::commvault:index:AccessToken::${used.tokenName}`;
+    expect(text).toContain(`it is not taken for such a token because it has been used`);
+    expect(text).toContain(`\`pulumi refresh --import-pending-creates '${urn},${SVC_BACKUP}:${used.accessTokenId}' --yes\``);
+    for (const name of cutShort.slice(1)) {
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind`));
+    }
+    expect(onServer().find((t) => t.accessTokenId === used.accessTokenId)).toBeDefined();
+
+    // The commands the output named, in order.
+    ok(await pulumi("refresh", "--import-pending-creates", `${urn},${SVC_BACKUP}:${used.accessTokenId}`, "--yes"));
+    ok(await pulumi("up", "--yes", "--skip-preview"));
+    ok(await pulumi("refresh", "--clear-pending-creates", "--yes"));
+    const state = await exported();
+    expect(state.pending_operations ?? []).toEqual([]);
+    const tokens = onServer();
+    expect(tokens.map((t) => t.tokenName).sort()).toEqual([...NAMES].sort());
+    expect(tokens.find((t) => t.tokenName === used.tokenName)!.accessTokenId).toBe(used.accessTokenId);
+    const held = (state.resources ?? []).filter((x) => x.type.endsWith(":AccessToken")).map((x) => [x.outputs?.name, x.outputs?.tokenId]);
+    expect(Object.fromEntries(held)).toEqual(Object.fromEntries(tokens.map((t) => [t.tokenName, t.accessTokenId])));
+    ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
   });
 });

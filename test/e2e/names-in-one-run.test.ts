@@ -87,6 +87,11 @@ describe("end to end: a name that moves from one resource to another in one up",
     spec = { ...spec, t7: { name: "tok-7", userName: "svc-reporting" } };
     write();
     ok(await pulumi("up", "--yes", "--skip-preview"));
+    // Its consumer uses it, as a token in service is. (An unused token of the exact declaration,
+    // made within the day, that no resource of the run holds is taken for one a run cut short
+    // left behind, and made again: see test/integration/interrupted-creates.test.ts.)
+    const used = h.running.emulator.store.data.tokens.find((t) => t.tokenName === "tok-7")!;
+    expect((await h.api.call("GET", "/v2/WhoAmI", { token: used.accessToken })).status).toBe(200);
     const { t7, ...rest } = spec;
     spec = { ...rest, t7b: t7! };
     write();

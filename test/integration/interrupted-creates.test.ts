@@ -64,7 +64,7 @@ describe("a token that a run cut short left under the name", () => {
     expect(d.outs.accessToken).toMatch(/^[0-9a-f]+$/);
     expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
     expect(named("ci-13").map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
-    expect(text).toMatch(new RegExp(`access token "ci-13" of user svc-backup: token ${orphan}, created .*, was left by a run cut short while creating it .*never used.*revoking it and creating it again`));
+    expect(text).toMatch(new RegExp(`access token "ci-13" of user svc-backup: token ${orphan}, created .*, is taken for one that a run cut short left behind while creating it .*never used.*revoking it and creating it again`));
     expect(text).toMatch(CLEAR);
   });
 
