@@ -66,6 +66,8 @@ describe("end to end: soak of kills at random moments", () => {
   test(`${KILLS} kills in a row, each converging with nothing orphaned or doubled`, async () => {
     const next = random(SEED);
     const log: string[] = [];
+    /** Kills after which the tokens converged but Pulumi's records stayed, with nothing in the output to clear them. */
+    const recordsLeft: string[] = [];
     for (let i = 0; i < KILLS; i++) {
       const p = plan(next);
       s.declare(tokensFor(`k${i}`, TOKENS));
@@ -74,7 +76,9 @@ describe("end to end: soak of kills at random moments", () => {
       const line = `kill ${i + 1}/${KILLS}: ${p.moment} +${p.delayMs} ms (POST latency ${p.latencyMs} ms): ${kill.postsSent} POSTs sent, ${kill.postsAnswered} answered; then ${recovery.steps.map((x) => x.command.replace(/ --stack \S+| --non-interactive/g, "")).join("; ")}`;
       log.push(line);
       const where = `seed ${SEED}, ${line}`;
-      if (!recovery.converged) throw new Error(`${where}\nno convergence by the commands the output names:\n${transcript(recovery.steps)}`);
+      const tokensOnly = !recovery.converged && recovery.pendingLeft.length > 0 && recovery.gatePassed;
+      if (!recovery.converged && !tokensOnly) throw new Error(`${where}\nno convergence by the commands the output names:\n${transcript(recovery.steps)}`);
+      if (tokensOnly) recordsLeft.push(`${line}\n  left: ${recovery.pendingLeft.join("; ")}`);
       // Every token on the server is one of this run's, once: the previous runs' were deleted.
       const server = s.server("");
       const names = Object.keys(server).sort();
@@ -82,8 +86,11 @@ describe("end to end: soak of kills at random moments", () => {
       if (names.join() !== s.declared.map((t) => t.name).sort().join() || ids.some((x) => x.length !== 1)) {
         throw new Error(`${where}\nthe server holds ${JSON.stringify(server)}, the program declares ${s.declared.map((t) => t.name).join(", ")}\n${transcript(recovery.steps)}`);
       }
-      expect(await s.state()).toEqual({ tokens: server, pending: [] });
+      expect((await s.state()).tokens).toEqual(server);
     }
     console.log(log.join("\n"));
+    // Nothing pending after any kill: a record that the output never names a way to clear fails the soak.
+    expect(recordsLeft).toEqual([]);
+    expect(await s.state()).toEqual({ tokens: s.server(""), pending: [] });
   });
 });

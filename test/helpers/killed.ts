@@ -255,20 +255,34 @@ function followable(command: string): string[] | undefined {
   return args;
 }
 
+export interface Recovery {
+  steps: Step[];
+  /** `up` succeeded, nothing is pending, and the drift gate passed. */
+  converged: boolean;
+  /** When not converged: Pulumi's records that stayed after `up` succeeded while no named command cleared them. */
+  pendingLeft: string[];
+  /** When records stayed: whether the drift gate passed all the same (the tokens themselves converged). */
+  gatePassed: boolean;
+  docsRepairs: number;
+}
+
 /**
  * After a kill: `pulumi up` again, and every command its output names, round after round, until
- * `up` succeeds and the drift gate passes with no pending operation (or `rounds` run out). The
- * one step that no output names is the documented repair of the file backend's empty `.attrs`
- * (Pulumi's own "failed to load checkpoint: EOF"); it is marked as such in the steps.
+ * `up` succeeds and the drift gate passes with no pending operation. It stops early when `up`
+ * succeeds twice with the same pending operations left (what the output names does not clear
+ * them). The one step that no output names is the documented repair of the file backend's empty
+ * `.attrs` (Pulumi's own "failed to load checkpoint: EOF"); it is marked as such in the steps.
  */
-export async function followOutput(s: KillStack, rounds = 5): Promise<{ steps: Step[]; converged: boolean; docsRepairs: number }> {
+export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> {
   const steps: Step[] = [];
   let docsRepairs = 0;
+  let lastPending = "";
   const run = async (args: string[], label = `pulumi ${args.join(" ")}`) => {
     const r = await s.pulumi(args);
     steps.push({ command: label, code: r.code, output: r.stdout + r.stderr });
     return r;
   };
+  const gate = async () => (await run(["preview", "--refresh", "--expect-no-changes"])).code === 0;
   for (let round = 0; round < rounds; round++) {
     const up = await run(["up", "--yes", "--skip-preview"]);
     const text = up.stdout + up.stderr;
@@ -289,11 +303,15 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<{ steps: S
     }
     if (up.code !== 0) continue;
     const { pending } = await s.state();
-    if (pending.length) continue;
-    const gate = await run(["preview", "--refresh", "--expect-no-changes"]);
-    if (gate.code === 0) return { steps, converged: true, docsRepairs };
+    if (!pending.length) {
+      if (await gate()) return { steps, converged: true, pendingLeft: [], gatePassed: true, docsRepairs };
+      continue;
+    }
+    if (JSON.stringify(pending) === lastPending) return { steps, converged: false, pendingLeft: pending, gatePassed: await gate(), docsRepairs };
+    lastPending = JSON.stringify(pending);
   }
-  return { steps, converged: false, docsRepairs };
+  const { pending } = await s.state().catch(() => ({ pending: ["(state unreadable)"] }));
+  return { steps, converged: false, pendingLeft: pending, gatePassed: false, docsRepairs };
 }
 
 /** docs/runs-cut-short.md's repair: an empty `<stack>.json.attrs` of the file backend is deleted. */
