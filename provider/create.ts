@@ -88,7 +88,7 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
   return new Error(
     `${head} If another resource of this stack holds it (one renamed or deleted in this same run, or this resource under an earlier logical name), ` +
       "Pulumi creates before it renames or deletes: keep the logical name with `aliases`, or make the change in two `pulumi up`s (free the name first). " +
-      (notLeft ? interruptedWaysOut(clash, owner, notLeft) : "") +
+      (notLeft ? interruptedWaysOut(clash, notLeft) : "") +
       "Otherwise give this resource another name, or delete that token in Command Center first.",
   );
 }
@@ -103,11 +103,10 @@ export interface NotLeft {
  * The ways out when a token under the name may be this resource's own from a run cut short, but
  * the evidence does not show it (rulings 12): nothing was touched, so the user decides.
  */
-function interruptedWaysOut(clash: TokenListEntry, owner: Owner, n: NotLeft): string {
-  const id = `${owner.userId}:${clash.accessTokenId}`;
-  const takeOver = n.urn
-    ? `take it over as it is (its secret stays unknown) with \`pulumi refresh --import-pending-creates '${n.urn},${id}' --yes\``
-    : `take it over as it is (its secret stays unknown) by declaring \`adopt: { tokenId: ${clash.accessTokenId} }\` on this resource`;
+function interruptedWaysOut(clash: TokenListEntry, n: NotLeft): string {
+  // Not `pulumi refresh --import-pending-creates`: with the CLI v3.274.1 it drops the record and
+  // imports nothing (measured), and an imported token has no secret either; adopt does both doors.
+  const takeOver = `take it over as it is (its secret stays unknown) by declaring \`adopt: { tokenId: ${clash.accessTokenId} }\` on this resource${n.urn ? ` (${n.urn})` : ""} and running \`pulumi up\``;
   return (
     `If a run of this stack was cut short while creating this resource (Pulumi listed it as "interrupted while creating"), that run may have made it, ` +
       `but it is not taken for such a token because ${n.why}, so it was not touched: ${takeOver}, or revoke it in Command Center and run \`pulumi up\` again to make a new one; ` +

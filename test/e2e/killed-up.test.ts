@@ -118,13 +118,13 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
 const YAML = (names: string[]) =>
   "name: killed-yaml\nruntime: yaml\nresources:\n" +
   names
-    .map((n) => `  ${n}:\n    type: commvault:AccessToken\n    properties:\n      name: ${n}\n      userName: svc-backup\n      renewableFor: 90d\n      ipAllowlist: ["10.0.0.0/8"]\n`)
+    .map((n) => `  ${n}:\n    type: commvault:AccessToken\n    properties:\n      name: ${n}\n      userName: svc-backup\n      renewableFor: 90d\n`)
     .join("");
 
 /**
  * The same through the provider plugin (a YAML program). One of the tokens left on the wire is
  * used before the next run (someone has its secret): it is never taken for a leftover, and the
- * refusal names the exact `--import-pending-creates` command for its URN, which the user follows.
+ * refusal names it, its resource's URN and the ways out, one of which the user follows (adopt).
  */
 describe("end to end: a YAML program's `pulumi up` killed mid-create, through the plugin", () => {
   const h = useEmulator({}, { fresh: false });
@@ -146,7 +146,7 @@ describe("end to end: a YAML program's `pulumi up` killed mid-create, through th
     ok(await pulumi("config", "set", "--secret", "commvault:password", ADMIN.password));
   });
 
-  test("recognised tokens are re-made; a used one is refused with the import command, which converges with the rest", async () => {
+  test("recognised tokens are re-made; a used one is refused, and adopting it as the refusal says converges with the rest", async () => {
     const cutShort = await killMidCreate(h, cli, dir, NAMES.length);
     ok(await pulumi("cancel", "--yes"));
     // Someone got hold of one of them and used it: it is never revoked.
@@ -158,15 +158,19 @@ describe("end to end: a YAML program's `pulumi up` killed mid-create, through th
     expect(first.code).not.toBe(0);
     const urn = `urn:pulumi:dev::killed-yaml::commvault:index:AccessToken::${used.tokenName}`;
     expect(text).toContain(`it is not taken for such a token because it has been used`);
-    expect(text).toContain(`\`pulumi refresh --import-pending-creates '${urn},${SVC_BACKUP}:${used.accessTokenId}' --yes\``);
+    expect(text).toContain(`declaring \`adopt: { tokenId: ${used.accessTokenId} }\` on this resource (${urn}) and running \`pulumi up\``);
     for (const name of cutShort.slice(1)) {
       expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind`));
     }
     expect(onServer().find((t) => t.accessTokenId === used.accessTokenId)).toBeDefined();
 
-    // The commands the output named, in order.
-    ok(await pulumi("refresh", "--import-pending-creates", `${urn},${SVC_BACKUP}:${used.accessTokenId}`, "--yes"));
-    ok(await pulumi("up", "--yes", "--skip-preview"));
+    // The ways out the output named, in order: adopt it, up, clear the records.
+    const file = path.join(dir, "Pulumi.yaml");
+    const yaml = fs.readFileSync(file, "utf8");
+    const at = yaml.indexOf(`      name: ${used.tokenName}\n`);
+    fs.writeFileSync(file, `${yaml.slice(0, at)}      adopt:\n        tokenId: ${used.accessTokenId}\n${yaml.slice(at)}`);
+    const second = await pulumi("up", "--yes", "--skip-preview");
+    if (second.code !== 0) throw new Error(`pulumi up with adopt exited ${second.code}\n${second.stdout}\n${second.stderr}`);
     ok(await pulumi("refresh", "--clear-pending-creates", "--yes"));
     const state = await exported();
     expect(state.pending_operations ?? []).toEqual([]);

@@ -150,7 +150,7 @@ describe("a token that a run cut short left under the name", () => {
     expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
   });
 
-  test("through the plugin, the refusal gives the exact import command for the resource's URN", async () => {
+  test("through the plugin, the refusal names the resource by its URN", async () => {
     clock.day(0);
     await login();
     const r = await h.api.create(h.admin, { tokenName: "plug", userId: SVC_BACKUP });
@@ -159,6 +159,6 @@ describe("a token that a run cut short left under the name", () => {
     const urn = "urn:pulumi:dev::p::commvault:index:AccessToken::plug";
     setUrnSource(() => urn);
     const err = await rerun({ name: "plug", userName: "svc-backup" }).catch((e: Error) => e);
-    expect((err as Error).message).toContain(`\`pulumi refresh --import-pending-creates '${urn},${SVC_BACKUP}:${accessTokenId}' --yes\``);
+    expect((err as Error).message).toContain(`declaring \`adopt: { tokenId: ${accessTokenId} }\` on this resource (${urn}) and running \`pulumi up\``);
   });
 });
