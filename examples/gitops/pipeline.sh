@@ -168,7 +168,8 @@ locks_stale() {
   local host pid at n=0 age
   while read -r host pid at; do
     n=$((n + 1))
-    if [[ "$host" == "$(uname -n)" ]] && ! ps -p "$pid" -o comm= 2>/dev/null | grep -q pulumi; then continue; fi
+    # Gone: no such process, one that is not pulumi (the pid was reused), or a zombie.
+    if [[ "$host" == "$(uname -n)" ]] && ! ps -p "$pid" -o stat=,comm= 2>/dev/null | grep -qE '^ *[^Z ][^ ]* +pulumi'; then continue; fi
     if [[ -n "$STALE_LOCK_SECONDS" ]] && age=$(( $(date +%s) - $(date -d "$at" +%s 2>/dev/null || date +%s) )) && (( age > STALE_LOCK_SECONDS )); then continue; fi
     return 1
   done < <(listed_locks)
@@ -216,17 +217,20 @@ locked() {
 # every record is settled are they cleared (the command clears all of them); otherwise they stay,
 # with the command named for a person to run once the others are accounted for.
 clear_settled_creates() {
-  grep -q "pending operations from previous deployment" "$work/out" || return 0
+  # `up --refresh` does not print Pulumi's "pending operations" warning: the state tells.
   pulumi stack export --non-interactive --file "$work/state.json"
+  grep -q '"pending_operations"' "$work/state.json" || return 0
   local unsettled
   unsettled="$(node -e '
     const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).deployment;
+    if (!(d.pending_operations || []).length) console.log("-");
     const held = new Map((d.resources || []).map((r) => [r.urn, r.inputs || {}]));
     for (const op of d.pending_operations || []) {
       const now = held.get(op.resource.urn), then = op.resource.inputs || {};
       const same = now && op.type === "creating" && now.name === then.name && now.userName === then.userName && now.userId === then.userId;
       if (!same) console.log(op.type + " " + op.resource.urn);
     }' "$work/state.json")"
+  [[ "$unsettled" != "-" ]] || return 0
   if [[ -n "$unsettled" ]]; then
     say "Pulumi still records operations of a run that was cut short that this up did not settle; once each is accounted for, run \`pulumi refresh --clear-pending-creates --yes\`:"
     echo "$unsettled"

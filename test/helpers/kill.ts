@@ -54,6 +54,24 @@ export function killTree(pid: number): number {
   return frozen.size;
 }
 
+/** Whether a process has ended: no longer listed, or a zombie that its new parent has not reaped yet. */
+export function gone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+/** killTree, then waits until every process of the tree has ended (a kill is not instant). */
+export async function killTreeAndWait(pid: number): Promise<number> {
+  const all = [pid, ...descendants(pid)];
+  const n = killTree(pid);
+  await waitFor(() => all.every(gone), "every killed process to end", 30_000);
+  return n;
+}
+
 export interface Spawned {
   pid: number;
   /** Everything the command wrote so far, stdout and stderr interleaved. */

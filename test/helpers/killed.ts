@@ -5,7 +5,7 @@ import { VERSION } from "../../plugin/server";
 import { ok, type CliResult, type PlainCli } from "./cli";
 import { ADMIN, SVC_BACKUP, SVC_REPORTING, type Harness } from "./emulator";
 import { pgBin } from "./gitops";
-import { killTree, sleep, spawnJob, waitFor } from "./kill";
+import { killTreeAndWait, sleep, spawnJob, waitFor } from "./kill";
 import { ROOT } from "./pack";
 
 /**
@@ -217,7 +217,7 @@ export async function killUpAt(s: KillStack, moment: Moment, opts: { latencyMs?:
   }
   const sent = posts(h, since).length;
   const got = posts(h, since).filter(answered).length;
-  killTree(job.pid);
+  await killTreeAndWait(job.pid);
   await job.exited;
   // The write that waited is the server's to finish or not; the run is gone either way.
   await hold?.release();
