@@ -17,6 +17,27 @@ for (const [key, args] of Object.entries(spec)) new AccessToken(key, args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ON_THE_WIRE = 3;
 
+/** Every process below `root` now (read from /proc): the CLI, its language host and its plugins. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The field after the parenthesised command name: state, then the parent's pid.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [root]; queue.length; ) {
+    const pid = queue.shift()!;
+    for (const [child, ppid] of parent) if (ppid === pid) (found.push(child), queue.push(child));
+  }
+  return found;
+}
+
 /**
  * Runs `pulumi up` in `dir` and kills every process of it (SIGKILL to its process group) once all
  * but ON_THE_WIRE creates have answered and ON_THE_WIRE POSTs wait on the server, which commits
@@ -37,9 +58,19 @@ async function killMidCreate(h: Harness, cli: PlainCli, dir: string, count: numb
     if (i > 600) throw new Error(`the creates never reached the server as planned:\n${output}`);
     await sleep(100);
   }
-  // Let the engine record the answered creates, then kill every process of the run.
+  // Let the engine record the answered creates, then kill every process of the run: its process
+  // group, and the plugins the engine started (each in a process group of its own), as a lost
+  // machine would.
   await sleep(1_500);
+  const plugins = descendants(child.pid!);
   process.kill(-child.pid!, "SIGKILL");
+  for (const pid of plugins) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone with the group already.
+    }
+  }
   await exited;
   const wire = new Set(posts().filter((e) => e.status === 0).map((e) => e.seq));
   expect(wire.size).toBe(ON_THE_WIRE);
