@@ -178,7 +178,8 @@ export async function killUpAt(s: KillStack, moment: Moment, opts: { latencyMs?:
   await h.api.ctl("DELETE", "faults");
   // Every list waits: no create's name check can pass, so no POST can be sent, before the kill.
   if (moment === "before-post") await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "GET", path: "/v4/accesstoken" });
-  if (moment === "post-on-the-wire" || (moment === "after-ms" && opts.latencyMs)) await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "POST", path: "/v4/accesstoken" });
+  // pg-write: the POSTs wait too, so that the hold is in place before their answers are recorded.
+  if (moment === "post-on-the-wire" || moment === "pg-write" || (moment === "after-ms" && opts.latencyMs)) await h.api.ctl("POST", "faults", { kind: "latency", delayMs: latency, method: "POST", path: "/v4/accesstoken" });
   const job = s.startUp();
   let hold: CheckpointHold | undefined;
   const n = s.declared.length;
@@ -210,9 +211,9 @@ export async function killUpAt(s: KillStack, moment: Moment, opts: { latencyMs?:
       break;
     case "pg-write":
       if (!opts.pg) throw new Error("pg-write needs the PostgreSQL server");
-      await until(() => posts(h, since).some(answered), "a create answered");
+      await until(() => posts(h, since).length > 0, "a POST on the wire");
       hold = new CheckpointHold(opts.pg, s.stack);
-      await until(() => hold!.waiting(), "a write of the checkpoint that waits on the row lock");
+      await until(() => posts(h, since).some(answered) && hold!.waiting(), "a create answered, and a write of the checkpoint that waits on the row lock");
       break;
   }
   const sent = posts(h, since).length;
