@@ -1,8 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { importToken } from "../provider/import";
-import { provider } from "../provider/lifecycle";
-import { listTokensOf, readQuery } from "../provider/list";
-import { client } from "../provider/runtime";
+import { importToken } from "../provider/lifecycle/import";
+import { provider } from "../provider/lifecycle/provider";
+import { listTokensOf, readQuery } from "../provider/connection/list";
+import { client } from "../provider/connection/runtime";
 import { outputs, plain } from "./wire";
 
 type Obj = Record<string, unknown>;

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
-import type { NoteSink } from "../provider/runtime";
+import type { NoteSink } from "../provider/connection/runtime";
 
 /** The resource a call is about, so that a note lands under it in the run's diagnostics. */
 export const current = new AsyncLocalStorage<string>();

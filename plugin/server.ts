@@ -8,7 +8,7 @@ import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import * as anyproto from "google-protobuf/google/protobuf/any_pb";
 import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { setNoteSink, setUrnSource } from "../provider/runtime";
+import { setNoteSink, setUrnSource } from "../provider/connection/runtime";
 import { door } from "./door";
 import { current, engineSink, flushNotes } from "./log";
 import schema from "./schema.json";

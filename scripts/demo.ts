@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { startEmulator } from "../emulator";
-import { nowSeconds } from "../provider/clock";
+import { nowSeconds } from "../provider/connection/clock";
 import { summarise, type LifeOutputs } from "../provider/model/summary";
 import { ROOT, installPulumi, packAndInstall } from "./tooling";
 

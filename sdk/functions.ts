@@ -11,8 +11,8 @@ export interface ListAccessTokensArgs {
 }
 
 /** An existing access token as Commvault lists it. Never a secret. (A type only: nothing of the provider loads with the SDK.) */
-export type { ListedAccessToken } from "../provider/list";
-import type { ListedAccessToken } from "../provider/list";
+export type { ListedAccessToken } from "../provider/connection/list";
+import type { ListedAccessToken } from "../provider/connection/list";
 
 const SETTING_NAMES = ["url", "username", "headerStyle", "timeoutSeconds", "caBundle", "insecureSkipVerify"] as const;
 
@@ -43,8 +43,8 @@ export function listAccessTokens(args: ListAccessTokensArgs = {}): pulumi.Output
   const listed = pulumi.all([args.userId, args.userName, settings]).apply(async ([userId, userName, [server, password, servers]]) => {
     // The core (HTTP client, schemas) loads only when the function is used, and never into an
     // AccessToken's serialized provider, which stays a require of the installed package.
-    const core = require("../provider/list") as typeof import("../provider/list");
-    const config = require("../provider/config") as typeof import("../provider/config");
+    const core = require("../provider/connection/list") as typeof import("../provider/connection/list");
+    const config = require("../provider/connection/config") as typeof import("../provider/connection/config");
     const query = core.readQuery({ userId, userName });
     if (server === undefined || server === null) {
       return core.listWithSettings({ ...plain, ...(password === undefined ? {} : { password }) }, process.env, undefined, query);

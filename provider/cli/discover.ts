@@ -1,6 +1,6 @@
 import type { CommvaultClient, CommvaultUser } from "../client/client";
 import { CommvaultError } from "../client/errors";
-import { listedToken } from "../list";
+import { listedToken } from "../connection/list";
 import type { Discovered } from "./program";
 
 export interface DiscoverOptions {

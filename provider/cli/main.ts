@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { CommvaultClient } from "../client/client";
-import { ConfigError, SETTINGS, resolveSettings } from "../config";
+import { ConfigError, SETTINGS, resolveSettings } from "../connection/config";
 import { readServer } from "../model/adopt";
 import { discover, stderrProgress } from "./discover";
 import { isAside, renderProgram } from "./program";

@@ -1,4 +1,4 @@
-import type { ListedAccessToken } from "../list";
+import type { ListedAccessToken } from "../connection/list";
 
 /** What `discover` found: the tokens of each user it listed, in the order listed. */
 export interface Discovered {

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { refreshed } from "../../provider/mapping";
+import { refreshed } from "../../provider/lifecycle/mapping";
 import { checkInputs, type AccessTokenInputs } from "../../provider/model/inputs";
 import { planChange } from "../../provider/model/plan";
 import type { AccessTokenState } from "../../provider/model/state";

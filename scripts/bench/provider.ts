@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { CommvaultClient } from "../../provider/client/client";
-import { provider } from "../../provider/lifecycle";
+import { provider } from "../../provider/lifecycle/provider";
 
 /**
  * The provider's lifecycle methods called directly (no engine), against the emulator: what each

@@ -1,4 +1,4 @@
-import { MAX_POSTS } from "../../provider/create";
+import { MAX_POSTS } from "../../provider/lifecycle/create";
 import type { CpuSplit } from "./cpu";
 import { OPS, OP_LABEL, best, leastCpu, type EngineResult, type Measured, type Op, type SizeResult, type Variant } from "./engine";
 import type { ListCost } from "./lists";

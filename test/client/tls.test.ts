@@ -1,7 +1,7 @@
 import { clientFor } from "../helpers/client";
 import { useEmulator } from "../helpers/emulator";
 import { selfSignedCert } from "../helpers/tls";
-import { resolveSettings } from "../../provider/config";
+import { resolveSettings } from "../../provider/connection/config";
 
 const tls = selfSignedCert();
 

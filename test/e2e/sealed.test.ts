@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { openPair } from "../../provider/seal";
+import { openPair } from "../../provider/lifecycle/seal";
 import { ok, plainCli, type CliResult, type PlainCli } from "../helpers/cli";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { LeakWatch } from "../helpers/leaks";

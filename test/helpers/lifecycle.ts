@@ -1,6 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { provider } from "../../provider/lifecycle";
-import { forgetRun } from "../../provider/runtime";
+import { provider } from "../../provider/lifecycle/provider";
+import { forgetRun } from "../../provider/connection/runtime";
 
 /** What the engine would keep for one resource between runs. */
 export interface Deployed {

@@ -2,7 +2,7 @@ import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
 import { RawApi } from "../helpers/raw-api";
-import { setUrnSource } from "../../provider/runtime";
+import { setUrnSource } from "../../provider/connection/runtime";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
 describe("existing tokens and several CommServes", () => {

@@ -1,7 +1,7 @@
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { configure, up } from "../helpers/lifecycle";
 import { DAY, dayFloor, iso, sharedClock } from "../helpers/time";
-import { setUrnSource } from "../../provider/runtime";
+import { setUrnSource } from "../../provider/connection/runtime";
 
 /**
  * A `pulumi up` killed while a create's POST was on the wire: the server made the token, the

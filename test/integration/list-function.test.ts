@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { parseServers } from "../../provider/config";
-import { listWithSettings, profileOf } from "../../provider/list";
+import { parseServers } from "../../provider/connection/config";
+import { listWithSettings, profileOf } from "../../provider/connection/list";
 import { listAccessTokens } from "../../sdk";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { RawApi } from "../helpers/raw-api";

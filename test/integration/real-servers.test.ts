@@ -204,7 +204,7 @@ describe("provider lifecycle against servers as they really are", () => {
   });
 
   test("a list without apiEndpoints keeps the state's endpoints: unknown, not empty", async () => {
-    const { refreshed } = await import("../../provider/mapping");
+    const { refreshed } = await import("../../provider/lifecycle/mapping");
     const state = { name: "c", scope: "Custom" as const, apiEndpoints: ["/client"], ipAllowlist: [], replaceOnForbiddenScopeChange: false, tokenId: 5, userId: 1 };
     expect(refreshed(state, { accessTokenId: 5, userId: 1, tokenName: "c", tokenType: 3 }).apiEndpoints).toEqual(["/client"]);
     expect(refreshed(state, { accessTokenId: 5, userId: 1, tokenName: "c", tokenType: 3, apiEndpoints: ["/v4/x"] }).apiEndpoints).toEqual(["/v4/x"]);

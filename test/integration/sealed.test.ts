@@ -1,8 +1,8 @@
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { importToken } from "../../provider/import";
-import { provider as dynamicProvider } from "../../provider/lifecycle";
-import { setNoteSink } from "../../provider/runtime";
-import { fingerprint, openPair } from "../../provider/seal";
+import { importToken } from "../../provider/lifecycle/import";
+import { provider as dynamicProvider } from "../../provider/lifecycle/provider";
+import { setNoteSink } from "../../provider/connection/runtime";
+import { fingerprint, openPair } from "../../provider/lifecycle/seal";
 import { ADMIN, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, refresh, up, type Deployed } from "../helpers/lifecycle";
 import { RenewingConsumer, sharedClock } from "../helpers/time";

@@ -8,7 +8,7 @@ import { Redactor } from "../../provider/client/redact";
 import type { TokenListEntry } from "../../provider/client/schemas";
 import { discover, type Progress } from "../../provider/cli/discover";
 import { renderProgram, type Discovered } from "../../provider/cli/program";
-import { listedToken, readQuery, type ListedAccessToken } from "../../provider/list";
+import { listedToken, readQuery, type ListedAccessToken } from "../../provider/connection/list";
 import { ROOT } from "../helpers/pack";
 
 const entry = (e: Partial<TokenListEntry> & { accessTokenId: number; tokenName: string }): TokenListEntry => ({ userId: 1, tokenType: 2, ...e }) as TokenListEntry;

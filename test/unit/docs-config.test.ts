@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { sources } from "../helpers/imports";
-import { SETTINGS } from "../../provider/config";
-import { NOW_VARIABLE } from "../../provider/clock";
+import { SETTINGS } from "../../provider/connection/config";
+import { NOW_VARIABLE } from "../../provider/connection/clock";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -22,8 +22,8 @@ function variablesInCode(): Map<string, string> {
   for (const file of [...shells("scripts"), ...shells("examples")]) {
     for (const m of fs.readFileSync(path.join(ROOT, file), "utf8").matchAll(/\$\{([A-Z][A-Z0-9_]*):-/g)) add(m[1]!, file);
   }
-  for (const s of Object.values(SETTINGS)) add(s.env, "provider/config.ts");
-  add(NOW_VARIABLE, "provider/clock.ts");
+  for (const s of Object.values(SETTINGS)) add(s.env, "provider/connection/config.ts");
+  add(NOW_VARIABLE, "provider/connection/clock.ts");
   return found;
 }
 

@@ -1,5 +1,5 @@
 import type { TokenListEntry } from "../../provider/client/schemas";
-import { TokenLister } from "../../provider/lister";
+import { TokenLister } from "../../provider/connection/lister";
 
 /** A list call that the test answers by hand, to order events exactly. */
 function manualList() {

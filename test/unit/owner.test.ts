@@ -1,6 +1,6 @@
 import type { CommvaultClient } from "../../provider/client/client";
 import type { AccessTokenState } from "../../provider/model/state";
-import { ownerVerdict } from "../../provider/owner";
+import { ownerVerdict } from "../../provider/connection/owner";
 
 const state = (extra: Partial<AccessTokenState> = {}): AccessTokenState => ({
   name: "t", scope: "All", ipAllowlist: [], replaceOnForbiddenScopeChange: false, tokenId: 104, userId: 21, userName: "svc-backup", ...extra,

@@ -3,9 +3,9 @@ import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { provider } from "../../provider/lifecycle";
+import { provider } from "../../provider/lifecycle/provider";
 import { forbiddenScopeChangeMessage } from "../../provider/model/scope";
-import { setNoteSink } from "../../provider/runtime";
+import { setNoteSink } from "../../provider/connection/runtime";
 import { VERSION, failure, listen } from "../../plugin/server";
 import { configOf, outputs } from "../../plugin/wire";
 

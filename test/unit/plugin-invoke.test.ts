@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
-import { setNoteSink } from "../../provider/runtime";
+import { setNoteSink } from "../../provider/connection/runtime";
 import { LIST_ACCESS_TOKENS } from "../../plugin/door";
 import { listen } from "../../plugin/server";
 import schema from "../../plugin/schema.json";

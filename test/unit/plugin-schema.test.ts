@@ -1,4 +1,4 @@
-import { SETTINGS } from "../../provider/config";
+import { SETTINGS } from "../../provider/connection/config";
 import { ACCESS_TOKEN_KEYS, INPUTS } from "../../provider/model/inputs";
 import { COMPUTED } from "../../provider/model/resolve-time";
 import schema from "../../plugin/schema.json";

@@ -1,11 +1,11 @@
-import type { CreateTokenRequest } from "./client/client";
-import type { CreatedToken, ModifiedToken, TokenListEntry } from "./client/schemas";
-import type { AccessTokenInputs } from "./model/inputs";
-import { normaliseAllowList } from "./model/ip";
-import { TOKEN_TYPE, isFixedScope, scopeOf } from "./model/scope";
-import type { AccessTokenState } from "./model/state";
-import { formatEpoch, parseRfc3339 } from "./model/time";
-import type { Owner } from "./owner";
+import type { CreateTokenRequest } from "../client/client";
+import type { CreatedToken, ModifiedToken, TokenListEntry } from "../client/schemas";
+import type { AccessTokenInputs } from "../model/inputs";
+import { normaliseAllowList } from "../model/ip";
+import { TOKEN_TYPE, isFixedScope, scopeOf } from "../model/scope";
+import type { AccessTokenState } from "../model/state";
+import { formatEpoch, parseRfc3339 } from "../model/time";
+import type { Owner } from "../connection/owner";
 
 /** Between the resource's model and Commvault's wire format, both ways. */
 export const epochText = (s: number | undefined) => (s === undefined || s === 0 ? undefined : formatEpoch(s));

@@ -1,9 +1,9 @@
-import { CommvaultClient } from "./client/client";
-import type { TokenListEntry } from "./client/schemas";
+import { CommvaultClient } from "../client/client";
+import type { TokenListEntry } from "../client/schemas";
 import { ConfigError, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
-import { normaliseAllowList } from "./model/ip";
-import { isFixedScope, scopeOf, type Scope } from "./model/scope";
-import { formatEpoch } from "./model/time";
+import { normaliseAllowList } from "../model/ip";
+import { isFixedScope, scopeOf, type Scope } from "../model/scope";
+import { formatEpoch } from "../model/time";
 import { resolveOwner } from "./owner";
 
 /**

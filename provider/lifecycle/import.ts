@@ -1,11 +1,11 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { CommvaultError } from "./client/errors";
-import { provider } from "./lifecycle";
+import { CommvaultError } from "../client/errors";
+import { provider } from "./provider";
 import { declaredOf, importedInputs } from "./mapping";
-import type { AccessTokenInputs } from "./model/inputs";
-import { parseResourceId, type AccessTokenState } from "./model/state";
-import { resolveOwner } from "./owner";
-import { client, lister } from "./runtime";
+import type { AccessTokenInputs } from "../model/inputs";
+import { parseResourceId, type AccessTokenState } from "../model/state";
+import { resolveOwner } from "../connection/owner";
+import { client, lister } from "../connection/runtime";
 
 /**
  * `pulumi import` of `<userId>:<accessTokenId>` (the only place that parses an id, rulings 6):

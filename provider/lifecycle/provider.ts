@@ -1,21 +1,21 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { CommvaultError } from "./client/errors";
-import type { TokenListEntry } from "./client/schemas";
-import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "./config";
+import { CommvaultError } from "../client/errors";
+import type { TokenListEntry } from "../client/schemas";
+import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "../connection/config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
-import { nowSeconds } from "./clock";
+import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
-import { COMPUTED } from "./model/resolve-time";
-import { timeNotes } from "./model/notes";
-import { INPUTS, checkInputs, type AccessTokenInputs } from "./model/inputs";
-import { isUnknown } from "./model/unknown";
-import { resourceId, type AccessTokenState } from "./model/state";
-import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
+import { COMPUTED } from "../model/resolve-time";
+import { timeNotes } from "../model/notes";
+import { INPUTS, checkInputs, type AccessTokenInputs } from "../model/inputs";
+import { isUnknown } from "../model/unknown";
+import { resourceId, type AccessTokenState } from "../model/state";
+import { assertMayCreateFor, ownerVerdict, resolveOwner } from "../connection/owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
-import { parseDays, rollingField } from "./model/lifetime";
-import { sameName } from "./model/names";
+import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "../connection/runtime";
+import { parseDays, rollingField } from "../model/lifetime";
+import { sameName } from "../model/names";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
 function context(e: unknown, what: string): Error {

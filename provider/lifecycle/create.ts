@@ -1,9 +1,9 @@
-import { mayHaveCommitted, type CommvaultClient, type CreateTokenRequest } from "./client/client";
-import { CommvaultError, CreateAnswerLostError } from "./client/errors";
-import type { CreatedToken, TokenListEntry } from "./client/schemas";
-import type { TokenLister } from "./lister";
-import { formatEpoch } from "./model/time";
-import { sameName } from "./model/names";
+import { mayHaveCommitted, type CommvaultClient, type CreateTokenRequest } from "../client/client";
+import { CommvaultError, CreateAnswerLostError } from "../client/errors";
+import type { CreatedToken, TokenListEntry } from "../client/schemas";
+import type { TokenLister } from "../connection/lister";
+import { formatEpoch } from "../model/time";
+import { sameName } from "../model/names";
 import { notLeftBehindBecause, type Declared } from "./interrupted";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */

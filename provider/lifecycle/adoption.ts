@@ -1,14 +1,14 @@
-import type { TokenListEntry } from "./client/schemas";
+import type { TokenListEntry } from "../client/schemas";
 import { declaredOf, dropUndefined, refreshed, updatedState } from "./mapping";
-import type { CheckFailure } from "./model/inputs";
-import type { AccessTokenInputs } from "./model/inputs";
-import { planChange } from "./model/plan";
-import { isFixedScope, scopeOf, type Scope } from "./model/scope";
-import type { AccessTokenState } from "./model/state";
-import { resolveOwner, type Owner } from "./owner";
+import type { CheckFailure } from "../model/inputs";
+import type { AccessTokenInputs } from "../model/inputs";
+import { planChange } from "../model/plan";
+import { isFixedScope, scopeOf, type Scope } from "../model/scope";
+import type { AccessTokenState } from "../model/state";
+import { resolveOwner, type Owner } from "../connection/owner";
 import { rotate } from "./rotate";
-import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "./runtime";
-import { sameName } from "./model/names";
+import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "../connection/runtime";
+import { sameName } from "../model/names";
 
 /**
  * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the

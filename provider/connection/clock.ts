@@ -1,4 +1,4 @@
-import { parseRfc3339 } from "./model/time";
+import { parseRfc3339 } from "../model/time";
 
 /** The variable that sets the provider's "now", for tests (documented as such in the README). */
 export const NOW_VARIABLE = "COMMVAULT_TOKENS_NOW";

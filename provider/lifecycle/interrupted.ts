@@ -1,9 +1,9 @@
-import type { CreateTokenRequest } from "./client/client";
-import type { TokenListEntry } from "./client/schemas";
-import { DAY, LIFE, aheadOf } from "./model/lifetime";
-import { normaliseAllowList } from "./model/ip";
-import { isFixedScope, type Scope } from "./model/scope";
-import { formatEpoch } from "./model/time";
+import type { CreateTokenRequest } from "../client/client";
+import type { TokenListEntry } from "../client/schemas";
+import { DAY, LIFE, aheadOf } from "../model/lifetime";
+import { normaliseAllowList } from "../model/ip";
+import { isFixedScope, type Scope } from "../model/scope";
+import { formatEpoch } from "../model/time";
 
 /**
  * A token that a killed `pulumi up` left behind: its create's POST reached the server, but the

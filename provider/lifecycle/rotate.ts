@@ -1,15 +1,15 @@
-import type { CommvaultClient } from "./client/client";
-import { CommvaultError } from "./client/errors";
-import type { TokenListEntry } from "./client/schemas";
+import type { CommvaultClient } from "../client/client";
+import { CommvaultError } from "../client/errors";
+import type { TokenListEntry } from "../client/schemas";
 import { createWithRecovery } from "./create";
-import type { TokenLister } from "./lister";
+import type { TokenLister } from "../connection/lister";
 import { createRequest, stateOf } from "./mapping";
-import type { AccessTokenInputs } from "./model/inputs";
-import { DAY, dayFloor } from "./model/lifetime";
-import { DEFAULT_OVERLAP_DAYS, asideName } from "./model/rotation";
-import type { AccessTokenState } from "./model/state";
-import { formatEpoch } from "./model/time";
-import { sameName } from "./model/names";
+import type { AccessTokenInputs } from "../model/inputs";
+import { DAY, dayFloor } from "../model/lifetime";
+import { DEFAULT_OVERLAP_DAYS, asideName } from "../model/rotation";
+import type { AccessTokenState } from "../model/state";
+import { formatEpoch } from "../model/time";
+import { sameName } from "../model/names";
 import { sealState } from "./seal";
 
 export interface RotateDeps {

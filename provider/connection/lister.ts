@@ -1,4 +1,4 @@
-import type { TokenListEntry } from "./client/schemas";
+import type { TokenListEntry } from "../client/schemas";
 
 type ListFn = (userId: number) => Promise<TokenListEntry[]>;
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AccessTokenState } from "./model/state";
+import type { AccessTokenState } from "../model/state";
 
 type Age = typeof import("age-encryption");
 let loading: Promise<Age> | undefined;

@@ -1,8 +1,8 @@
-import type { CommvaultClient, CommvaultUser } from "./client/client";
-import type { AccessTokenInputs } from "./model/inputs";
-import { OTHER_PERSON_RULE } from "./model/owner-rules";
-import type { AccessTokenState } from "./model/state";
-import { isUnknown } from "./model/unknown";
+import type { CommvaultClient, CommvaultUser } from "../client/client";
+import type { AccessTokenInputs } from "../model/inputs";
+import { OTHER_PERSON_RULE } from "../model/owner-rules";
+import type { AccessTokenState } from "../model/state";
+import { isUnknown } from "../model/unknown";
 
 export interface Owner {
   userId: number;

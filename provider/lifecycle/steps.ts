@@ -1,15 +1,15 @@
-import type { TokenListEntry } from "./client/schemas";
+import type { TokenListEntry } from "../client/schemas";
 import { createRequest, epochText, refreshed } from "./mapping";
 import { notOursBecause } from "./create";
-import type { AccessTokenInputs } from "./model/inputs";
-import { ownerKeptMessage } from "./model/owner-rules";
+import type { AccessTokenInputs } from "../model/inputs";
+import { ownerKeptMessage } from "../model/owner-rules";
 
 const ASIDE = /~g\d+$/;
-import { planChange, type OwnerVerdict, type Plan } from "./model/plan";
-import type { AccessTokenState } from "./model/state";
-import { me } from "./owner";
-import { callerName, client, lateCommitMs, lister, serverUrl, warn } from "./runtime";
-import { sameName } from "./model/names";
+import { planChange, type OwnerVerdict, type Plan } from "../model/plan";
+import type { AccessTokenState } from "../model/state";
+import { me } from "../connection/owner";
+import { callerName, client, lateCommitMs, lister, serverUrl, warn } from "../connection/runtime";
+import { sameName } from "../model/names";
 
 /** Helpers of the lifecycle methods, each for the CommServe a resource lives on (`server`). */
 

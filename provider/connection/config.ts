@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { HEADER_STYLES, type ClientSettings, type HeaderStyle } from "./client/settings";
+import { HEADER_STYLES, type ClientSettings, type HeaderStyle } from "../client/settings";
 
 /** Every setting: its stack config key (namespace `commvault`) and environment fall-back. */
 export const SETTINGS = {

@@ -1,5 +1,5 @@
-import { CommvaultClient } from "./client/client";
-import type { ClientSettings } from "./client/settings";
+import { CommvaultClient } from "../client/client";
+import type { ClientSettings } from "../client/settings";
 import { ConfigError, SETTINGS, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
 import { TokenLister } from "./lister";
 import { nowSeconds } from "./clock";
