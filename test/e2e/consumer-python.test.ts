@@ -217,7 +217,7 @@ describe("end to end: the Python consumer keeps working over time", () => {
     clock.day(38);
     await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken/renew", count: 1 });
     const calls = renewCalls();
-    await expect(consume()).rejects.toThrow(/the renew's answer was lost \(the connection failed\).*will not renew it again.*rotationTrigger/);
+    await expect(consume()).rejects.toThrow(/the renew's answer was lost \(the connection failed after the request was sent\).*will not renew it again.*rotationTrigger/);
     lostRenews++;
     const spent = loadState(stateFile)!;
     expect(spent.renewSentAt).toBe(clock.now());

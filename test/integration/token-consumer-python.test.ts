@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { ROOT } from "../helpers/pack";
+import { selfSignedCert } from "../helpers/tls";
 import { projectPython, runPython } from "../helpers/venv";
 import { parseStackOutput, runOnce } from "../../examples/token-consumer/consumer";
 
@@ -142,5 +144,103 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
     const r = await consume({ tokenId: out.tokenId, sealedPair: "x" }, ["--identity", identity]);
     expect(r.stderr.trim()).toBe(`token-consumer: ${identity} holds no age identity (a line AGE-SECRET-KEY-1..., as age-keygen writes)`);
     expect(renewCalls()).toBe(0);
+  });
+});
+
+/** A port on this machine that nothing listens on: a connection there is refused before a byte is sent. */
+const closedPort = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, "127.0.0.1", () => {
+    const { port } = s.address() as net.AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+
+/**
+ * Issue 20 item 1: a renew that never reached the server (refused connection, a TLS certificate
+ * not trusted) spent nothing: the flag is cleared, the message says the real cause, and the next
+ * run renews the same pair. Only a request that was sent keeps the no-replay stop (tests above).
+ */
+describe("a renew that never reached the server", () => {
+  const h = useEmulator();
+  let dir: string;
+  let stateFile: string;
+  const renewCalls = () => h.running.emulator.log.filter((e) => e.path === "/v4/accesstoken/renew").length;
+  const state = () => JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>;
+  const issue = async () => {
+    const r = await h.api.create(h.admin, { tokenName: "reporting-job", userId: SVC_REPORTING });
+    const t = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
+    return { tokenId: t.accessTokenId, generation: 1, accessToken: t.accessToken, refreshToken: t.refreshToken };
+  };
+  const py = async (out: Record<string, unknown>, apiUrl: string, env: NodeJS.ProcessEnv = {}) => {
+    const file = path.join(dir, "stack-output.json");
+    fs.writeFileSync(file, JSON.stringify(out), { mode: 0o600 });
+    const r = await runPython(python, [CONSUMER, "--api-url", apiUrl, "--stack-output", file, "--state", stateFile], { env: { COMMVAULT_TOKENS_NOW: String(h.running.emulator.clock.now()), ...env } });
+    expect(r.stdout + r.stderr).not.toContain(String(out.refreshToken));
+    return r;
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-unsent-"));
+    stateFile = path.join(dir, ".consumer", "state.json");
+  });
+
+  test("connection refused: the Python consumer clears the flag, says so, and the next run renews the bootstrap pair", async () => {
+    const out = await issue();
+    const port = await closedPort();
+    const refused = await py(out, `http://127.0.0.1:${port}`);
+    expect([refused.code, refused.stderr.trim()]).toEqual([1, `token-consumer: token ${out.tokenId}: the renew was not sent: 127.0.0.1:${port} refused the connection; check --api-url and that the server is up; the pair is unspent, the next run tries again`]);
+    expect(state().renewSentAt).toBeUndefined();
+    expect(renewCalls()).toBe(0);
+    const next = await py(out, h.running.url);
+    expect(next.stderr).toBe("");
+    expect(JSON.parse(next.stdout)).toMatchObject({ tokenId: out.tokenId, renewed: true, user: "svc-reporting" });
+  });
+
+  test("connection refused: the Node.js consumer clears the flag, says so, and the next run renews the bootstrap pair", async () => {
+    const out = await issue();
+    const port = await closedPort();
+    const now = h.running.emulator.clock.now();
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: `http://127.0.0.1:${port}`, now })).rejects.toThrow(
+      `token ${out.tokenId}: the renew was not sent: 127.0.0.1:${port} refused the connection; check --api-url and that the server is up; the pair is unspent, the next run tries again`,
+    );
+    expect(state().renewSentAt).toBeUndefined();
+    expect(renewCalls()).toBe(0);
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url, now })).resolves.toMatchObject({ tokenId: out.tokenId, renewed: true, user: "svc-reporting" });
+  });
+});
+
+describe("a renew whose TLS certificate check fails", () => {
+  const tls = selfSignedCert();
+  const h = useEmulator({ tls: { key: tls.key, cert: tls.cert } });
+  // No token need exist: without the CA nothing reaches the server; with it, the renew is refused as unknown.
+  const out = { tokenId: 4242, generation: 1, accessToken: "bootstrap-access", refreshToken: "bootstrap-refresh" };
+  let dir: string;
+  let stateFile: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-unsent-tls-"));
+    stateFile = path.join(dir, ".consumer", "state.json");
+  });
+  const state = () => JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>;
+
+  test("Python: the certificate error is named with SSL_CERT_FILE as the fix, the flag cleared; with SSL_CERT_FILE the renew is sent", async () => {
+    const file = path.join(dir, "stack-output.json");
+    fs.writeFileSync(file, JSON.stringify(out), { mode: 0o600 });
+    const args = [CONSUMER, "--api-url", h.running.url, "--stack-output", file, "--state", stateFile];
+    const untrusted = await runPython(python, args, { env: { SSL_CERT_FILE: "" } });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr.trim()).toMatch(/^token-consumer: token 4242: the renew was not sent: the TLS certificate of 127\.0\.0\.1:\d+ was not trusted \(self[- ]signed certificate\): give its CA with SSL_CERT_FILE=<ca\.pem>.*the pair is unspent, the next run tries again$/);
+    expect(state().renewSentAt).toBeUndefined();
+    expect(h.running.emulator.log).toEqual([]);
+    const trusted = await runPython(python, args, { env: { SSL_CERT_FILE: tls.certFile } });
+    expect(trusted.stderr).toMatch(/token 4242: Commvault refused the renew/);
+    expect(h.running.emulator.log.map((e) => e.path)).toEqual(["/v4/accesstoken/renew"]);
+  });
+
+  test("Node.js: the certificate error is named with NODE_EXTRA_CA_CERTS as the fix, and the flag cleared", async () => {
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url })).rejects.toThrow(
+      /^token 4242: the renew was not sent: the TLS certificate of 127\.0\.0\.1:\d+ was not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\): give its CA with NODE_EXTRA_CA_CERTS=<ca\.pem>; the pair is unspent, the next run tries again$/,
+    );
+    expect(state().renewSentAt).toBeUndefined();
+    expect(h.running.emulator.log).toEqual([]);
   });
 });
