@@ -1,12 +1,15 @@
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { ROOT } from "../helpers/pack";
+import { holdConsumerLock, killHard } from "../helpers/consumer-lock";
 import { selfSignedCert } from "../helpers/tls";
 import { projectPython, runPython } from "../helpers/venv";
 import { parseStackOutput, runOnce } from "../../examples/token-consumer/consumer";
+import { withLock } from "../../examples/token-consumer/state";
 
 jest.setTimeout(120_000);
 
@@ -242,5 +245,76 @@ describe("a renew whose TLS certificate check fails", () => {
     );
     expect(state().renewSentAt).toBeUndefined();
     expect(h.running.emulator.log).toEqual([]);
+  });
+});
+
+/**
+ * Issue 20 item 2: the state file's lock is the kernel's (flock), taken by both consumers: a run
+ * that is killed (a container's pid 1 included) leaves nothing that stops the next one, and a lock
+ * file with any content (an old pid, pid 1, nothing) means nothing while no process holds it.
+ */
+describe("the state file's lock", () => {
+  const h = useEmulator();
+  let dir: string;
+  let stateFile: string;
+  const issue = async () => {
+    const r = await h.api.create(h.admin, { tokenName: "reporting-job", userId: SVC_REPORTING });
+    const t = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
+    return { tokenId: t.accessTokenId, generation: 1, accessToken: t.accessToken, refreshToken: t.refreshToken };
+  };
+  const py = async (out: Record<string, unknown>) => {
+    const file = path.join(dir, "stack-output.json");
+    fs.writeFileSync(file, JSON.stringify(out), { mode: 0o600 });
+    return runPython(python, [CONSUMER, "--api-url", h.running.url, "--stack-output", file, "--state", stateFile], { env: { COMMVAULT_TOKENS_NOW: String(h.running.emulator.clock.now()) } });
+  };
+  const holders: ChildProcess[] = [];
+  const holdInPython = async () => {
+    const child = await holdConsumerLock(python, stateFile);
+    holders.push(child);
+    return child;
+  };
+  afterEach(async () => {
+    await Promise.all(holders.splice(0).map(killHard));
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-lock-"));
+    stateFile = path.join(dir, ".consumer", "state.json");
+  });
+
+  test("a live holder stops both consumers with how to recover; killed, its lock is gone and the next run goes on", async () => {
+    const out = await issue();
+    const holder = await holdInPython();
+    const message = `another run (pid ${holder.pid} on ${os.hostname()}) holds ${stateFile}.lock; this one stops so that the two never renew the same pair. The lock goes by itself when that run ends, even killed: run again then, or stop that run; deleting the file does not help`;
+    const byPython = await py(out);
+    expect([byPython.code, byPython.stderr.trim()]).toEqual([1, `token-consumer: ${message}`]);
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url })).rejects.toThrow(message);
+    expect(fs.existsSync(stateFile)).toBe(false);
+    await killHard(holder);
+    const next = await py(out);
+    expect(next.stderr).toBe("");
+    expect(JSON.parse(next.stdout)).toMatchObject({ tokenId: out.tokenId, renewed: true });
+  });
+
+  test("the Node.js consumer's lock keeps a Python run out while it runs", async () => {
+    const out = await issue();
+    let during: { code: number; stderr: string } | undefined;
+    await withLock(stateFile, async () => {
+      during = await py(out);
+    });
+    expect(during!.code).toBe(1);
+    expect(during!.stderr).toContain(`another run (pid ${process.pid} on ${os.hostname()}) holds ${stateFile}.lock`);
+    expect(JSON.parse((await py(out)).stdout)).toMatchObject({ tokenId: out.tokenId, renewed: true });
+  });
+
+  test.each([["pid 1 (a container's killed run)", "1"], ["nothing (a crash before the pid was written)", ""]])("a lock file holding %s is no stop", async (_what, content) => {
+    const out = await issue();
+    fs.mkdirSync(path.dirname(stateFile), { recursive: true });
+    fs.writeFileSync(`${stateFile}.lock`, content);
+    expect(JSON.parse((await py(out)).stdout)).toMatchObject({ tokenId: out.tokenId, renewed: true });
+    fs.writeFileSync(`${stateFile}.lock`, content);
+    const now = h.running.emulator.clock.now() + 3600;
+    h.running.emulator.clock.set(now);
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url, now })).resolves.toMatchObject({ tokenId: out.tokenId, renewed: true });
   });
 });
