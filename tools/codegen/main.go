@@ -85,6 +85,9 @@ func run(schemaPath, version, out string) error {
 	if err := spdxLicense(py); err != nil {
 		return err
 	}
+	if err := strictResourceArgs(py); err != nil {
+		return err
+	}
 	golang, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
 		return fmt.Errorf("go: %w", err)
@@ -111,6 +114,36 @@ func spdxLicense(py map[string][]byte) error {
 	text = strings.Replace(text, "\n  version = ", "\n  license = "+m[1]+"\n  version = ", 1)
 	py["pyproject.toml"] = []byte(strings.Replace(text, `"setuptools>=61.0"`, `"setuptools>=77.0"`, 1))
 	return nil
+}
+
+// strictResourceArgs makes get_resource_args_opts refuse keyword arguments given beside an args
+// object (`AccessToken("t", AccessTokenArgs(...), renewable_for="1d")`): the generated code
+// takes the object and drops the keywords without a word, so the resource would be made without
+// them. The refusal comes before anything is registered, and names the arguments.
+func strictResourceArgs(py map[string][]byte) error {
+	const ret = "\n    return resource_args, opts\n"
+	const check = `
+    # tools/codegen: keywords beside an args object would be dropped without a word.
+    if resource_args is not None:
+        dropped = sorted(k for k in kwargs if k not in ("args", "opts"))
+        if dropped:
+            raise TypeError(
+                f"{', '.join(dropped)}: given as keyword argument(s) beside the {resource_args_type.__name__} object, "
+                f"which would be ignored; put them in the {resource_args_type.__name__}(...), or give every "
+                "argument as a keyword and no args object")
+`
+	for name, text := range py {
+		if filepath.Base(name) != "_utilities.py" {
+			continue
+		}
+		t := string(text)
+		if strings.Count(t, ret) != 1 || !strings.Contains(t, "def get_resource_args_opts(resource_args_type, resource_options_type, *args, **kwargs):") {
+			return errors.New("python: _utilities.py's get_resource_args_opts is not the one tools/codegen rewrites; check tools/codegen against the generator")
+		}
+		py[name] = []byte(strings.Replace(t, ret, check+ret, 1))
+		return nil
+	}
+	return errors.New("python: the generator wrote no _utilities.py; check tools/codegen against the generator")
 }
 
 // bindSchema reads and binds the provider's schema, at version when one is given.
