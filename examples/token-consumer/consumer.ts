@@ -112,6 +112,7 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
+    if (res.status === 429) return { status: 429, body: { retryAfter: res.headers.get("retry-after")?.trim() } };
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -160,6 +161,13 @@ async function renew(apiUrl: string, file: string, state: ConsumerState, now: nu
     throw new Error(`token ${state.tokenId}: the renew was not sent: ${a.unsent}; the pair is unspent, the next run tries again`);
   }
   if ("lost" in a) throw new Error(`token ${state.tokenId}: the renew's answer was lost (${a.lost}); ${LOST_PAIR}`);
+  if (a.status === 429) {
+    // Refused before it was handled (too many requests): nothing was renewed, the pair is unspent.
+    saveState(file, { ...state, renewSentAt: undefined });
+    const after = a.body.retryAfter;
+    const when = typeof after === "string" && /^\d+$/.test(after) ? `after ${after} s` : "later";
+    throw new Error(`token ${state.tokenId}: Commvault refused the renew for now (HTTP 429, too many requests): nothing was renewed and the pair is unspent; run again ${when}`);
+  }
   const code = Number(a.body.errorCode ?? 0);
   // A 4xx, or Commvault's error code in a 200 (some servers answer so), is a refusal: nothing was
   // committed and the pair is still ours. A 5xx may come from a proxy after the server committed.

@@ -146,6 +146,10 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
     fs.writeFileSync(identity, "# no key here\n", { mode: 0o600 });
     const r = await consume({ tokenId: out.tokenId, sealedPair: "x" }, ["--identity", identity]);
     expect(r.stderr.trim()).toBe(`token-consumer: ${identity} holds no age identity (a line AGE-SECRET-KEY-1..., as age-keygen writes)`);
+    // An age-encrypted file given as the identity is called what it is (issue 20 item 8).
+    fs.writeFileSync(identity, "-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n", { mode: 0o600 });
+    const sealedIdentity = await consume({ tokenId: out.tokenId, sealedPair: "x" }, ["--identity", identity]);
+    expect(sealedIdentity.stderr.trim()).toBe(`token-consumer: ${identity} is itself an age-encrypted file, not an identity; give the age identity file (age-keygen's output, a line AGE-SECRET-KEY-1...) that only this consumer's user can read`);
     expect(renewCalls()).toBe(0);
   });
 });
@@ -316,5 +320,44 @@ describe("the state file's lock", () => {
     const now = h.running.emulator.clock.now() + 3600;
     h.running.emulator.clock.set(now);
     await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url, now })).resolves.toMatchObject({ tokenId: out.tokenId, renewed: true });
+  });
+});
+
+/**
+ * Issue 20 item 8: a 429 is a refusal before the renew was handled: the flag is cleared, the
+ * message says when to run again (Retry-After) and not that the token's life may be over.
+ */
+describe("a 429 on the renew", () => {
+  const h = useEmulator();
+  let stateFile: string;
+  const issue = async () => {
+    const r = await h.api.create(h.admin, { tokenName: "reporting-job", userId: SVC_REPORTING });
+    const t = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
+    return { tokenId: t.accessTokenId, generation: 1, accessToken: t.accessToken, refreshToken: t.refreshToken };
+  };
+  const tooMany = () => h.api.ctl("POST", "faults", { kind: "status", status: 429, retryAfter: 7, method: "POST", path: "/v4/accesstoken/renew", count: 1 });
+  beforeEach(() => {
+    stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cv-429-")), ".consumer", "state.json");
+  });
+
+  test("Python: says to run again after Retry-After, clears the flag, and the next run renews", async () => {
+    const out = await issue();
+    await tooMany();
+    const file = path.join(path.dirname(path.dirname(stateFile)), "stack-output.json");
+    fs.writeFileSync(file, JSON.stringify(out), { mode: 0o600 });
+    const args = [CONSUMER, "--api-url", h.running.url, "--stack-output", file, "--state", stateFile];
+    const r = await runPython(python, args);
+    expect([r.code, r.stderr.trim()]).toEqual([1, `token-consumer: token ${out.tokenId}: Commvault refused the renew for now (HTTP 429, too many requests): nothing was renewed and the pair is unspent; run again after 7 s`]);
+    expect((JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>).renewSentAt).toBeUndefined();
+    expect(JSON.parse((await runPython(python, args)).stdout)).toMatchObject({ tokenId: out.tokenId, renewed: true });
+  });
+
+  test("Node.js: the same", async () => {
+    const out = await issue();
+    await tooMany();
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url })).rejects.toThrow(
+      `token ${out.tokenId}: Commvault refused the renew for now (HTTP 429, too many requests): nothing was renewed and the pair is unspent; run again after 7 s`,
+    );
+    await expect(runOnce({ stackOutput: out, stateFile, apiUrl: h.running.url })).resolves.toMatchObject({ tokenId: out.tokenId, renewed: true });
   });
 });

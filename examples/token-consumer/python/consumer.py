@@ -61,8 +61,8 @@ def open_sealed_pair(sealed, identity_file):
     except OSError as e:
         raise ConsumerError(f"cannot read the identity file {identity_file}: {e.strerror}") from None
     if "BEGIN AGE ENCRYPTED FILE" in text:
-        raise ConsumerError(f"{identity_file} is passphrase-protected; give an age identity file (age-keygen's output) "
-                            "that only this consumer's user can read")
+        raise ConsumerError(f"{identity_file} is itself an age-encrypted file, not an identity; give the age identity "
+                            "file (age-keygen's output, a line AGE-SECRET-KEY-1...) that only this consumer's user can read")
     keys = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     try:
         identities = [pyrage.x25519.Identity.from_str(k) for k in keys]
@@ -161,6 +161,9 @@ def call(url, method, headers, body=None):
             status, raw = res.status, res.read()
     except urllib.error.HTTPError as e:
         status, raw = e.code, e.read()
+        retry_after = e.headers.get("Retry-After") if e.headers else None
+        if status == 429:
+            return 429, {"retryAfter": retry_after.strip() if isinstance(retry_after, str) else None}
     except urllib.error.URLError as e:
         # urllib raises URLError only for what fails in connecting and writing the request (the
         # answer's failures come as they are), so the server never had the whole request.
@@ -218,6 +221,13 @@ def renew(api_url, file, state, now):
         raise ConsumerError(f"token {tid}: the renew was not sent: {b}; the pair is unspent, the next run tries again")
     if status == "lost":
         raise ConsumerError(f"token {tid}: the renew's answer was lost ({b}); {LOST_PAIR}")
+    if status == 429:
+        # Refused before it was handled (too many requests): nothing was renewed, the pair is unspent.
+        save_state(file, {**state, "renewSentAt": None})
+        after = b.get("retryAfter")
+        when = f"after {after} s" if isinstance(after, str) and after.isdigit() else "later"
+        raise ConsumerError(f"token {tid}: Commvault refused the renew for now (HTTP 429, too many requests): nothing "
+                            f"was renewed and the pair is unspent; run again {when}")
     try:
         code = int(b.get("errorCode") or 0)
     except (TypeError, ValueError):
