@@ -92,6 +92,9 @@ func run(schemaPath, version, out string) error {
 	if err != nil {
 		return fmt.Errorf("go: %w", err)
 	}
+	if err := namedRequiredArgs(golang); err != nil {
+		return err
+	}
 	for dir, files := range map[string]map[string][]byte{"python": py, "go": golang} {
 		if err := write(filepath.Join(out, dir), files); err != nil {
 			return err
@@ -144,6 +147,37 @@ func strictResourceArgs(py map[string][]byte) error {
 		return nil
 	}
 	return errors.New("python: the generator wrote no _utilities.py; check tools/codegen against the generator")
+}
+
+var (
+	nilArgs  = regexp.MustCompile(`func New(\w+)\(ctx \*pulumi\.Context,\n\tname string, args \*(\w+), [^\n]*\n\tif args == nil \{\n\t\treturn nil, errors\.New\("missing one or more required arguments"\)\n\t\}\n((?:\n\tif args\.\w+ == nil \{\n\t\treturn nil, errors\.New\("invalid value for required argument '\w+'"\)\n\t\})*)`)
+	required = regexp.MustCompile(`args\.(\w+) == nil`)
+)
+
+// namedRequiredArgs makes New<Resource>(ctx, name, nil) say which arguments are required and how
+// to give them; the generator's "missing one or more required arguments" names none.
+func namedRequiredArgs(golang map[string][]byte) error {
+	for name, text := range golang {
+		t := string(text)
+		if !strings.Contains(t, `errors.New("missing one or more required arguments")`) {
+			continue
+		}
+		t = nilArgs.ReplaceAllStringFunc(t, func(m string) string {
+			g := nilArgs.FindStringSubmatch(m)
+			var names, fields []string
+			for _, r := range required.FindAllStringSubmatch(g[3], -1) {
+				names = append(names, r[1])
+				fields = append(fields, r[1]+": ...")
+			}
+			msg := fmt.Sprintf("New%s: args is nil, but %s required: give &%s.%s{%s}", g[1], strings.Join(names, ", ")+map[bool]string{true: " is", false: " are"}[len(names) == 1], filepath.Base(filepath.Dir(name)), g[2], strings.Join(fields, ", "))
+			return strings.Replace(m, `errors.New("missing one or more required arguments")`, fmt.Sprintf("errors.New(%q)", msg), 1)
+		})
+		if strings.Contains(t, `errors.New("missing one or more required arguments")`) {
+			return fmt.Errorf("go: %s: a nil-args check tools/codegen does not recognise; check tools/codegen against the generator", name)
+		}
+		golang[name] = []byte(t)
+	}
+	return nil
 }
 
 // bindSchema reads and binds the provider's schema, at version when one is given.
