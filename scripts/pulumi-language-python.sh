@@ -16,9 +16,35 @@ while :; do
 done
 venv=""
 if [[ -n "$project" ]]; then
-  # Block (`virtualenv: venv`) or flow (`options: {virtualenv: venv}`) style, quoted or not.
-  line="$(grep -oE "virtualenv:[[:space:]]*(\"[^\"]*\"|'[^']*'|[^\"',}#[:space:]]+)" "$project" | head -n 1)" || true
-  venv="$(sed -E "s/^virtualenv:[[:space:]]*//; s/^[\"'](.*)[\"']$/\1/" <<< "$line")"
+  # Only the key runtime.options.virtualenv, block or flow style, quoted or not; comments and
+  # other keys named virtualenv do not count. A small reader of the YAML Pulumi.yaml uses, in awk
+  # because the host must start without Python.
+  venv="$(awk '
+    function unquote(s) {
+      sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s)
+      if (s ~ /^".*"$/ || s ~ /^\047.*\047$/) s = substr(s, 2, length(s) - 2)
+      return s
+    }
+    function inflow(m, key,   k) {  # the value of key in the flow mapping m ({a: b, c: {d: e}})
+      k = "[{,][ \t]*" key ":[ \t]*"
+      if (!match(m, k "(\"[^\"]*\"|\047[^\047]*\047|\{[^}]*\}|[^,} \t]+)")) return ""
+      m = substr(m, RSTART, RLENGTH); sub("^" k, "", m)
+      return unquote(m)
+    }
+    {
+      line = $0
+      sub(/^#.*$/, "", line); sub(/[ \t]#.*$/, "", line)
+      if (line ~ /^[ \t]*$/) next
+      match(line, /^[ \t]*/); ind = RLENGTH; rest = substr(line, ind + 1)
+      while (n > 0 && indent[n] >= ind) n--
+      if (!match(rest, /^[A-Za-z0-9_.-]+:/)) next
+      key = substr(rest, 1, RLENGTH - 1); value = unquote(substr(rest, RLENGTH + 1))
+      n++; keys[n] = key; indent[n] = ind
+      path = keys[1]; for (i = 2; i <= n; i++) path = path "." keys[i]
+      if (path == "runtime" && value ~ /^\{/) value = inflow(value, "options")
+      if ((path == "runtime" || path == "runtime.options") && value ~ /^\{/) { print inflow(value, "virtualenv"); exit }
+      if (path == "runtime.options.virtualenv") { print value; exit }
+    }' "$project")"
 fi
 if [[ -n "$venv" ]]; then
   exec "$here/pulumi-language-python-host" -root="$dir" -virtualenv="$venv" "$@"

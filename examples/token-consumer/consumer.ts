@@ -85,12 +85,34 @@ export async function openStackOutput(value: unknown, identities?: string[]): Pr
   return parseStackOutput(await openSealed((value ?? {}) as Record<string, unknown>, identities));
 }
 
-type Answer = { status: number; body: Record<string, unknown> } | { lost: string };
+/**
+ * `unsent`: the request never reached the server (no connection, DNS, a TLS certificate refused),
+ * so nothing can have been committed. `lost`: it was sent and no usable answer came, so the server
+ * may have committed it.
+ */
+type Answer = { status: number; body: Record<string, unknown> } | { lost: string } | { unsent: string };
+
+/** Failures that come before a byte of the request is written: connecting, resolving, the TLS handshake. */
+const BEFORE_SENDING = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|UND_ERR_CONNECT_TIMEOUT|ERR_INVALID_URL|ERR_TLS_.*|ERR_SSL_.*|.*CERT.*|UNABLE_TO_.*)$/;
+
+/** Why a request never left this machine, in words that name the fix; never quotes a secret. */
+function unsentReason(code: string, url: string): string {
+  const host = URL.canParse(url) ? new URL(url).host : url;
+  if (/CERT|UNABLE_TO_|ERR_TLS_CERT/.test(code)) {
+    return `the TLS certificate of ${host} was not trusted (${code}): give its CA with NODE_EXTRA_CA_CERTS=<ca.pem>`;
+  }
+  if (/^ERR_SSL_|^ERR_TLS_/.test(code)) return `the TLS handshake with ${host} failed (${code}); is --api-url's scheme right?`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `cannot resolve ${host} (${code}); check --api-url and DNS`;
+  if (code === "ECONNREFUSED") return `${host} refused the connection; check --api-url and that the server is up`;
+  if (code === "ERR_INVALID_URL") return `--api-url is not a URL`;
+  return `cannot reach ${host} (${code})`;
+}
 
 async function call(url: string, init: RequestInit): Promise<Answer> {
   try {
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
+    if (res.status === 429) return { status: 429, body: { retryAfter: res.headers.get("retry-after")?.trim() } };
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -99,7 +121,11 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
     }
     return { status: res.status, body: typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {} };
   } catch (e) {
-    return { lost: (e as Error).name === "TimeoutError" ? "no answer within 30 s" : "the connection failed" };
+    // fetch's own error says only "fetch failed"; the socket's code is on its cause.
+    const cause = (e as { cause?: { code?: unknown } }).cause;
+    const code = typeof cause?.code === "string" ? cause.code : typeof (e as { code?: unknown }).code === "string" ? String((e as { code: string }).code) : "";
+    if (BEFORE_SENDING.test(code)) return { unsent: unsentReason(code, url) };
+    return { lost: (e as Error).name === "TimeoutError" ? "no answer within 30 s" : "the connection failed after the request was sent" };
   }
 }
 
@@ -109,6 +135,7 @@ const JSON_HEADERS = { Accept: "application/json", "Content-Type": "application/
 async function whoAmI(apiUrl: string, accessToken: string): Promise<string | undefined> {
   const a = await call(`${apiUrl}/v2/WhoAmI`, { headers: { ...JSON_HEADERS, Authtoken: accessToken } });
   if ("lost" in a) throw new Error(`WhoAmI: ${a.lost}`);
+  if ("unsent" in a) throw new Error(`WhoAmI: ${a.unsent}`);
   if (a.status === 401) return undefined;
   const user = (a.body.user as { userName?: unknown } | undefined)?.userName ?? a.body.userName;
   if (a.status !== 200 || typeof user !== "string") throw new Error(`WhoAmI answered HTTP ${a.status}`);
@@ -128,7 +155,19 @@ async function renew(apiUrl: string, file: string, state: ConsumerState, now: nu
   }
   saveState(file, { ...state, renewSentAt: now });
   const a = await call(`${apiUrl}/V4/AccessToken/Renew`, { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ accessToken: state.accessToken, refreshToken: state.refreshToken }) });
+  if ("unsent" in a) {
+    // Never reached the server: the pair is unspent and the flag goes, so the next run renews it.
+    saveState(file, { ...state, renewSentAt: undefined });
+    throw new Error(`token ${state.tokenId}: the renew was not sent: ${a.unsent}; the pair is unspent, the next run tries again`);
+  }
   if ("lost" in a) throw new Error(`token ${state.tokenId}: the renew's answer was lost (${a.lost}); ${LOST_PAIR}`);
+  if (a.status === 429) {
+    // Refused before it was handled (too many requests): nothing was renewed, the pair is unspent.
+    saveState(file, { ...state, renewSentAt: undefined });
+    const after = a.body.retryAfter;
+    const when = typeof after === "string" && /^\d+$/.test(after) ? `after ${after} s` : "later";
+    throw new Error(`token ${state.tokenId}: Commvault refused the renew for now (HTTP 429, too many requests): nothing was renewed and the pair is unspent; run again ${when}`);
+  }
   const code = Number(a.body.errorCode ?? 0);
   // A 4xx, or Commvault's error code in a 200 (some servers answer so), is a refusal: nothing was
   // committed and the pair is still ours. A 5xx may come from a proxy after the server committed.

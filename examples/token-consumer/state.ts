@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 /** The consumer's own record of its token: the only place its current pair lives. */
@@ -59,41 +61,64 @@ export function saveState(file: string, state: ConsumerState): void {
   fs.renameSync(tmp, file);
 }
 
-const alive = (pid: number) => {
+/** Who wrote the lock file last (`pid N on host H`), for the message; the lock itself is the kernel's. */
+const holder = (lock: string) => {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return fs.readFileSync(lock, "utf8").slice(0, 200).trim() || "a run that has not said its pid yet";
+  } catch {
+    return "a run that has not said its pid yet";
   }
 };
 
 /**
- * Runs `fn` holding `<file>.lock`. Two runs renewing the same pair at once would be a replay, which
- * makes Commvault revoke the token: a run that overlaps another (a slow cron job) stops instead.
- * A lock left by a process that no longer exists (a crash) is taken over.
+ * Takes an exclusive flock(2) on `lock` through flock(1) (util-linux), which holds it while its
+ * child `cat` reads our pipe: when this process ends, however it ends, the pipe closes and the
+ * kernel drops the lock. Node.js has no flock of its own; this is the same lock the Python consumer
+ * takes with fcntl.flock. Resolves with the release, or undefined when another run holds it.
+ */
+function flock(lock: string): Promise<(() => Promise<void>) | undefined> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("flock", ["--nonblock", "--conflict-exit-code", "75", lock, "sh", "-c", "echo locked && exec cat"], { stdio: ["pipe", "pipe", "ignore"] });
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    let taken = false;
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      reject(e.code === "ENOENT" ? new Error("the consumer locks its state file with flock(1): install util-linux (it has flock)") : e);
+    });
+    child.stdout!.once("data", () => {
+      taken = true;
+      resolve(async () => {
+        child.stdin!.end();
+        await exited;
+      });
+    });
+    child.once("exit", (code) => {
+      if (taken) return;
+      if (code === 75) resolve(undefined);
+      else reject(new Error(`flock(1) could not lock ${lock} (exit ${code})`));
+    });
+  });
+}
+
+/**
+ * Runs `fn` holding an exclusive flock on `<file>.lock`. Two runs renewing the same pair at once
+ * would be a replay, which makes Commvault revoke the token: a run that overlaps another (a slow
+ * cron job) stops instead. The kernel drops the lock when its holder ends (killed, or a container's
+ * pid 1 gone), so no lock is ever left behind and no pid is guessed at.
  */
 export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   fs.mkdirSync(path.dirname(lock), { recursive: true, mode: 0o700 });
-  let fd: number | undefined;
-  for (let attempt = 0; fd === undefined; attempt++) {
-    try {
-      fd = fs.openSync(lock, "wx", 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
-      // An empty lock is one being taken right now: only a pid that is gone makes it stale.
-      const holder = Number(fs.readFileSync(lock, "utf8"));
-      const stale = Number.isInteger(holder) && holder > 0 && !alive(holder);
-      if (!stale) throw new Error(`another run (pid ${holder || "?"}) holds ${lock}; this one stops so that the two never renew the same pair`);
-      fs.rmSync(lock, { force: true });
-    }
+  fs.closeSync(fs.openSync(lock, "a", 0o600));
+  const release = await flock(lock);
+  if (!release) {
+    throw new Error(`another run (${holder(lock)}) holds ${lock}; this one stops so that the two never renew the same pair. The lock goes by itself when that run ends, even killed: run again then, or stop that run; deleting the file does not help`);
   }
   try {
-    fs.writeSync(fd, String(process.pid));
+    // Only for the message above: the file's content is never trusted. The file stays (removing
+    // it would race a run opening it).
+    fs.writeFileSync(lock, `pid ${process.pid} on ${os.hostname()}`);
     return await fn();
   } finally {
-    fs.closeSync(fd);
-    fs.rmSync(lock, { force: true });
+    await release();
   }
 }

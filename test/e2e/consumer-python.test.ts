@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { holdConsumerLock, killHard } from "../helpers/consumer-lock";
 import { ADMIN, useEmulator } from "../helpers/emulator";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 import { ROOT } from "../helpers/pack";
@@ -111,7 +113,7 @@ describe("end to end: the Python consumer keeps working over time", () => {
     expect(s.refreshToken).not.toBe(gen1.refreshToken);
     expect(s.renewSentAt).toBeUndefined();
     expect(fs.statSync(stateFile).mode & 0o777).toBe(0o600);
-    expect(fs.existsSync(`${stateFile}.lock`)).toBe(false);
+    expect(() => execFileSync("flock", ["--nonblock", `${stateFile}.lock`, "true"])).not.toThrow(); // not held
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: gen1.accessToken })).status).toBe(401);
     // A cvpysdk script takes the consumer's token as the README shows.
     const script = [
@@ -131,18 +133,17 @@ describe("end to end: the Python consumer keeps working over time", () => {
     const held = fs.readFileSync(stateFile, "utf8");
     // Another run holds the lock (a live process): this one stops before it reads or sends anything.
     const calls = renewCalls();
-    fs.writeFileSync(`${stateFile}.lock`, String(process.pid));
+    const holder = await holdConsumerLock(python, stateFile);
     clock.set(clock.now() + 16 * 60); // 4 minutes left: a renew would be due
-    await expect(consume()).rejects.toThrow(`another run (pid ${process.pid}) holds ${stateFile}.lock; this one stops so that the two never renew the same pair`);
+    await expect(consume()).rejects.toThrow(`another run (pid ${holder.pid} on ${os.hostname()}) holds ${stateFile}.lock; this one stops so that the two never renew the same pair. The lock goes by itself when that run ends, even killed`);
     expect(renewCalls()).toBe(calls);
     expect(fs.readFileSync(stateFile, "utf8")).toBe(held);
-    // A lock left by a process that is gone (a crash) is taken over.
-    const gone = Number(execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }));
-    fs.writeFileSync(`${stateFile}.lock`, String(gone));
+    // A run that was killed (a crash, a container's end) leaves no lock: the kernel dropped it.
+    await killHard(holder);
     const r = await consume();
     expect(r).toMatchObject({ tokenId: gen1.tokenId, renewed: true, switched: false });
     expectFresh(r);
-    expect(fs.existsSync(`${stateFile}.lock`)).toBe(false);
+    expect(() => execFileSync("flock", ["--nonblock", `${stateFile}.lock`, "true"])).not.toThrow(); // not held
     clock.set(clock.now() + 60);
     expect(await consume()).toMatchObject({ renewed: false });
     expect(renewCalls()).toBe(2);
@@ -217,7 +218,7 @@ describe("end to end: the Python consumer keeps working over time", () => {
     clock.day(38);
     await h.api.ctl("POST", "faults", { kind: "drop", method: "POST", path: "/v4/accesstoken/renew", count: 1 });
     const calls = renewCalls();
-    await expect(consume()).rejects.toThrow(/the renew's answer was lost \(the connection failed\).*will not renew it again.*rotationTrigger/);
+    await expect(consume()).rejects.toThrow(/the renew's answer was lost \(the connection failed after the request was sent\).*will not renew it again.*rotationTrigger/);
     lostRenews++;
     const spent = loadState(stateFile)!;
     expect(spent.renewSentAt).toBe(clock.now());

@@ -63,9 +63,12 @@ export function describeProgram(lang: Language, more: (ctx: { h: Harness; pulumi
       const tarball = execFileSync("bash", [path.join(ROOT, "scripts/build-plugin.sh"), tmp], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
       ok(await cli.pulumi(tmp, ["plugin", "install", "resource", "commvault", VERSION, "-f", tarball], NO_AMBIENT));
       dir = fs.mkdtempSync(path.join(tmp, `${p}-`));
-      fs.cpSync(path.join(ROOT, "examples", p), dir, { recursive: true });
+      // Without the stack config files: a user following the example's README writes theirs
+      // there (`pulumi config set --secret` adds an encryptionsalt), which this stack could not read.
+      fs.cpSync(path.join(ROOT, "examples", p), dir, { recursive: true, filter: (src) => !/^Pulumi\.[^/]+\.ya?ml$/.test(path.basename(src)) });
       lang.prepare(dir);
       ok(await pulumi(["stack", "init", "dev"]));
+      ok(await pulumi(["config", "set", "commvault:username", ADMIN.username]));
       ok(await pulumi(["config", "set", "commvault:url", h.running.url]));
       ok(await pulumi(["config", "set", "--secret", "commvault:password", ADMIN.password]));
     });

@@ -85,9 +85,15 @@ func run(schemaPath, version, out string) error {
 	if err := spdxLicense(py); err != nil {
 		return err
 	}
+	if err := strictResourceArgs(py); err != nil {
+		return err
+	}
 	golang, err := gogen.GeneratePackage(tool, pkg, nil)
 	if err != nil {
 		return fmt.Errorf("go: %w", err)
+	}
+	if err := namedRequiredArgs(golang); err != nil {
+		return err
 	}
 	for dir, files := range map[string]map[string][]byte{"python": py, "go": golang} {
 		if err := write(filepath.Join(out, dir), files); err != nil {
@@ -110,6 +116,67 @@ func spdxLicense(py map[string][]byte) error {
 	text = table.ReplaceAllString(text, "\n")
 	text = strings.Replace(text, "\n  version = ", "\n  license = "+m[1]+"\n  version = ", 1)
 	py["pyproject.toml"] = []byte(strings.Replace(text, `"setuptools>=61.0"`, `"setuptools>=77.0"`, 1))
+	return nil
+}
+
+// strictResourceArgs makes get_resource_args_opts refuse keyword arguments given beside an args
+// object (`AccessToken("t", AccessTokenArgs(...), renewable_for="1d")`): the generated code
+// takes the object and drops the keywords without a word, so the resource would be made without
+// them. The refusal comes before anything is registered, and names the arguments.
+func strictResourceArgs(py map[string][]byte) error {
+	const ret = "\n    return resource_args, opts\n"
+	const check = `
+    # tools/codegen: keywords beside an args object would be dropped without a word.
+    if resource_args is not None:
+        dropped = sorted(k for k in kwargs if k not in ("args", "opts"))
+        if dropped:
+            raise TypeError(
+                f"{', '.join(dropped)}: given as keyword argument(s) beside the {resource_args_type.__name__} object, "
+                f"which would be ignored; put them in the {resource_args_type.__name__}(...), or give every "
+                "argument as a keyword and no args object")
+`
+	for name, text := range py {
+		if filepath.Base(name) != "_utilities.py" {
+			continue
+		}
+		t := string(text)
+		if strings.Count(t, ret) != 1 || !strings.Contains(t, "def get_resource_args_opts(resource_args_type, resource_options_type, *args, **kwargs):") {
+			return errors.New("python: _utilities.py's get_resource_args_opts is not the one tools/codegen rewrites; check tools/codegen against the generator")
+		}
+		py[name] = []byte(strings.Replace(t, ret, check+ret, 1))
+		return nil
+	}
+	return errors.New("python: the generator wrote no _utilities.py; check tools/codegen against the generator")
+}
+
+var (
+	nilArgs  = regexp.MustCompile(`func New(\w+)\(ctx \*pulumi\.Context,\n\tname string, args \*(\w+), [^\n]*\n\tif args == nil \{\n\t\treturn nil, errors\.New\("missing one or more required arguments"\)\n\t\}\n((?:\n\tif args\.\w+ == nil \{\n\t\treturn nil, errors\.New\("invalid value for required argument '\w+'"\)\n\t\})*)`)
+	required = regexp.MustCompile(`args\.(\w+) == nil`)
+)
+
+// namedRequiredArgs makes New<Resource>(ctx, name, nil) say which arguments are required and how
+// to give them; the generator's "missing one or more required arguments" names none.
+func namedRequiredArgs(golang map[string][]byte) error {
+	for name, text := range golang {
+		t := string(text)
+		if !strings.Contains(t, `errors.New("missing one or more required arguments")`) {
+			continue
+		}
+		t = nilArgs.ReplaceAllStringFunc(t, func(m string) string {
+			g := nilArgs.FindStringSubmatch(m)
+			var names, fields []string
+			for _, r := range required.FindAllStringSubmatch(g[3], -1) {
+				names = append(names, r[1])
+				fields = append(fields, r[1]+": ...")
+			}
+			msg := fmt.Sprintf("New%s: args is nil, but %s required: give &%s.%s{%s}", g[1], strings.Join(names, ", ")+map[bool]string{true: " is", false: " are"}[len(names) == 1], filepath.Base(filepath.Dir(name)), g[2], strings.Join(fields, ", "))
+			return strings.Replace(m, `errors.New("missing one or more required arguments")`, fmt.Sprintf("errors.New(%q)", msg), 1)
+		})
+		if strings.Contains(t, `errors.New("missing one or more required arguments")`) {
+			return fmt.Errorf("go: %s: a nil-args check tools/codegen does not recognise; check tools/codegen against the generator", name)
+		}
+		golang[name] = []byte(t)
+	}
 	return nil
 }
 

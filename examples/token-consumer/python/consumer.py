@@ -22,9 +22,11 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,8 +61,8 @@ def open_sealed_pair(sealed, identity_file):
     except OSError as e:
         raise ConsumerError(f"cannot read the identity file {identity_file}: {e.strerror}") from None
     if "BEGIN AGE ENCRYPTED FILE" in text:
-        raise ConsumerError(f"{identity_file} is passphrase-protected; give an age identity file (age-keygen's output) "
-                            "that only this consumer's user can read")
+        raise ConsumerError(f"{identity_file} is itself an age-encrypted file, not an identity; give the age identity "
+                            "file (age-keygen's output, a line AGE-SECRET-KEY-1...) that only this consumer's user can read")
     keys = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
     try:
         identities = [pyrage.x25519.Identity.from_str(k) for k in keys]
@@ -131,8 +133,27 @@ def parse_json(text, what):
         raise ConsumerError(f"{what} is not JSON") from None
 
 
+def unsent_reason(reason, url):
+    """Why a request never left this machine, in words that name the fix; never quotes a secret."""
+    host = urllib.parse.urlsplit(url).netloc
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return (f"the TLS certificate of {host} was not trusted ({reason.verify_message}): give its CA with "
+                "SSL_CERT_FILE=<ca.pem> (a bundle with the public CAs too, when the server needs them)")
+    if isinstance(reason, ssl.SSLError):
+        return f"the TLS handshake with {host} failed ({reason.reason or reason}); is --api-url's scheme right?"
+    if isinstance(reason, socket.gaierror):
+        return f"cannot resolve {urllib.parse.urlsplit(url).hostname} ({reason.strerror}); check --api-url and DNS"
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        return f"no connection to {host} within {TIMEOUT_SECONDS} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{host} refused the connection; check --api-url and that the server is up"
+    return f"cannot reach {host} ({getattr(reason, 'strerror', None) or reason})"
+
+
 def call(url, method, headers, body=None):
-    """(status, body dict) or ("lost", why). A body that is not Commvault's JSON reads as {}."""
+    """(status, body dict); ("unsent", why) when the request never reached the server (no connection,
+    DNS, a TLS certificate refused: nothing can have been committed); ("lost", why) when it was sent
+    and no usable answer came (it may have been committed). A body that is not Commvault's JSON reads as {}."""
     req = urllib.request.Request(url, method=method, headers=headers,
                                  data=None if body is None else json.dumps(body).encode())
     try:
@@ -140,10 +161,17 @@ def call(url, method, headers, body=None):
             status, raw = res.status, res.read()
     except urllib.error.HTTPError as e:
         status, raw = e.code, e.read()
+        retry_after = e.headers.get("Retry-After") if e.headers else None
+        if status == 429:
+            return 429, {"retryAfter": retry_after.strip() if isinstance(retry_after, str) else None}
+    except urllib.error.URLError as e:
+        # urllib raises URLError only for what fails in connecting and writing the request (the
+        # answer's failures come as they are), so the server never had the whole request.
+        return "unsent", unsent_reason(e.reason, url)
     except (socket.timeout, TimeoutError):
         return "lost", f"no answer within {TIMEOUT_SECONDS} s"
-    except (urllib.error.URLError, http.client.HTTPException, OSError):
-        return "lost", "the connection failed"
+    except (http.client.HTTPException, OSError):
+        return "lost", "the connection failed after the request was sent"
     try:
         parsed = json.loads(raw)
     except ValueError:
@@ -158,7 +186,7 @@ def who_am_i(api_url, access_token):
     """The work: here WhoAmI, as cvpysdk's `Commcell(authtoken="Bearer <t>")` asks it (POST, no body).
     None when the token is refused (401)."""
     status, body = call(f"{api_url}/WhoAmI", "POST", {"Accept": "application/json", "Authtoken": f"Bearer {access_token}"})
-    if status == "lost":
+    if status in ("lost", "unsent"):
         raise ConsumerError(f"WhoAmI: {body}")
     if status == 401:
         return None
@@ -187,8 +215,19 @@ def renew(api_url, file, state, now):
     save_state(file, {**state, "renewSentAt": now})
     status, b = call(f"{api_url}/V4/AccessToken/Renew", "POST", JSON_HEADERS,
                      {"accessToken": state["accessToken"], "refreshToken": state["refreshToken"]})
+    if status == "unsent":
+        # Never reached the server: the pair is unspent and the flag goes, so the next run renews it.
+        save_state(file, {**state, "renewSentAt": None})
+        raise ConsumerError(f"token {tid}: the renew was not sent: {b}; the pair is unspent, the next run tries again")
     if status == "lost":
         raise ConsumerError(f"token {tid}: the renew's answer was lost ({b}); {LOST_PAIR}")
+    if status == 429:
+        # Refused before it was handled (too many requests): nothing was renewed, the pair is unspent.
+        save_state(file, {**state, "renewSentAt": None})
+        after = b.get("retryAfter")
+        when = f"after {after} s" if isinstance(after, str) and after.isdigit() else "later"
+        raise ConsumerError(f"token {tid}: Commvault refused the renew for now (HTTP 429, too many requests): nothing "
+                            f"was renewed and the pair is unspent; run again {when}")
     try:
         code = int(b.get("errorCode") or 0)
     except (TypeError, ValueError):

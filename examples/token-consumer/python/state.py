@@ -1,7 +1,7 @@
 """The consumer's own record of its token: the only place its current pair lives.
 
-The file and its lock are the ones ../state.ts writes and takes (same JSON keys, same lock
-protocol), so the Python and the Node.js consumer can hand one state file over, and never renew it
+The file and its lock are the ones ../state.ts writes and takes (same JSON keys, the same
+flock(2) on `<file>.lock`), so the Python and the Node.js consumer can hand one state file over, and never renew it
 at the same time.
 
 Keys: tokenId, generation?, accessToken, refreshToken, accessTokenExpiresAt (epoch seconds, 0 for
@@ -10,9 +10,10 @@ written before a renew is sent, cleared when its answer is: found set, the pair 
 adopted (token ids whose bootstrap pair this consumer has used: never again).
 """
 import contextlib
-import errno
+import fcntl
 import json
 import os
+import socket
 
 KEEP_ADOPTED = 50
 
@@ -60,45 +61,40 @@ def save_state(file, state):
         os.close(dir_fd)
 
 
-def _alive(pid):
+def _holder(fd):
+    """Who wrote the lock file last (`pid N on host H`), for the message; the lock itself is the kernel's."""
     try:
-        os.kill(pid, 0)
-        return True
-    except OSError as e:
-        return e.errno == errno.EPERM
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 200).decode("utf-8", "replace").strip()
+    except OSError:
+        text = ""
+    return text or "a run that has not said its pid yet"
 
 
 @contextlib.contextmanager
 def locked(file):
-    """Holds `<file>.lock` for the block. Two runs renewing the same pair at once would be a replay,
-    which makes Commvault revoke the token: a run that overlaps another (a slow cron job) stops
-    instead. A lock left by a process that no longer exists (a crash) is taken over."""
+    """Holds an exclusive flock(2) on `<file>.lock` for the block. Two runs renewing the same pair at
+    once would be a replay, which makes Commvault revoke the token: a run that overlaps another (a
+    slow cron job) stops instead. The kernel drops the lock when its process ends, however it ends
+    (killed, a container's pid 1 gone), so a lock is never left behind and pids are never guessed
+    at. The Node.js consumer (../state.ts) takes the same lock, through flock(1)."""
     lock = f"{file}.lock"
     os.makedirs(os.path.dirname(lock) or ".", mode=0o700, exist_ok=True)
-    fd = None
-    for attempt in range(2):
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            if attempt > 0:
-                raise
-            # An empty lock is one being taken right now: only a pid that is gone makes it stale.
-            with open(lock, encoding="utf-8") as f:
-                text = f.read().strip()
-            holder = int(text) if text.isdigit() else 0
-            if not (holder > 0 and not _alive(holder)):
-                raise RuntimeError(f"another run (pid {holder or '?'}) holds {lock}; this one stops so that the two "
-                                   "never renew the same pair") from None
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(lock)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        os.write(fd, str(os.getpid()).encode())
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another run ({_holder(fd)}) holds {lock}; this one stops so that the two never renew "
+                               "the same pair. The lock goes by itself when that run ends, even killed: run again "
+                               "then, or stop that run; deleting the file does not help") from None
+        # Only for the message above: the file's content is never trusted.
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode())
         yield
     finally:
-        os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(lock)
+        os.close(fd)  # drops the lock; the file stays (removing it would race a run opening it)
 
 
 def _is_int(v):

@@ -70,7 +70,7 @@ type AccessToken struct {
 func NewAccessToken(ctx *pulumi.Context,
 	name string, args *AccessTokenArgs, opts ...pulumi.ResourceOption) (*AccessToken, error) {
 	if args == nil {
-		return nil, errors.New("missing one or more required arguments")
+		return nil, errors.New("NewAccessToken: args is nil, but Name is required: give &commvault.AccessTokenArgs{Name: ...}")
 	}
 
 	if args.Name == nil {

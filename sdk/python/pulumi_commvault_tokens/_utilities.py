@@ -143,6 +143,15 @@ def get_resource_args_opts(resource_args_type, resource_options_type, *args, **k
     if opts is None:
         opts = kwargs.get("opts")
 
+    # tools/codegen: keywords beside an args object would be dropped without a word.
+    if resource_args is not None:
+        dropped = sorted(k for k in kwargs if k not in ("args", "opts"))
+        if dropped:
+            raise TypeError(
+                f"{', '.join(dropped)}: given as keyword argument(s) beside the {resource_args_type.__name__} object, "
+                f"which would be ignored; put them in the {resource_args_type.__name__}(...), or give every "
+                "argument as a keyword and no args object")
+
     return resource_args, opts
 
 
