@@ -20,7 +20,13 @@ async function age(): Promise<Age> {
 
 /** The identities (`AGE-SECRET-KEY-1...` lines) of an age key file; comments and public-key lines are skipped. */
 export function readIdentities(file: string): string[] {
-  const keys = fs.readFileSync(file, "utf8").split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("AGE-SECRET-KEY-"));
+  let content: string;
+  try {
+    content = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`--identity ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give the age key file whose recipient is in the token's sealTo (made with \`age-keygen -o key.txt\`)`);
+  }
+  const keys = content.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("AGE-SECRET-KEY-"));
   if (keys.length === 0) throw new Error(`${file} holds no age identity (a line AGE-SECRET-KEY-1...); make one with \`age-keygen -o ${file}\``);
   return keys;
 }
