@@ -6,52 +6,81 @@ export type AccessTokenScope = "All" | "Custom" | "Hyperscale" | "MicrosoftSCIM"
 export interface AccessTokenArgs {
   /** The token's display name: 1 to 255 characters, unique per owner (case-insensitively). */
   name: pulumi.Input<string>;
-  /** Default "All". MicrosoftSCIM and OneTouchRecovery can never change scope. */
+  /**
+   * All, Custom, Hyperscale, MicrosoftSCIM or OneTouchRecovery. Scope changes in place only among
+   * All, Custom and Hyperscale; a change into or out of MicrosoftSCIM or OneTouchRecovery is
+   * refused at preview unless replaceOnForbiddenScopeChange is true. Default: All.
+   */
   scope?: pulumi.Input<AccessTokenScope>;
-  /** API path prefixes the token may call, e.g. ["/client"]; required with Custom, refused otherwise. */
+  /** API path prefixes the token may call, such as "/client"; required with Custom, refused otherwise. Scopes: Custom. */
   apiEndpoints?: pulumi.Input<pulumi.Input<string>[]>;
-  /** RFC 3339 time until which the token can be renewed (All, Custom, Hyperscale). Server default: 90 days. */
+  /**
+   * RFC 3339 time until which the token can be renewed, at most 365 days ahead; a date that has
+   * passed is refused when up would send it. Default: Commvault's, 90 days after creation. Scopes:
+   * All, Custom, Hyperscale.
+   */
   renewableUntil?: pulumi.Input<string>;
-  /** RFC 3339 time at which the token expires (MicrosoftSCIM: default 30 days; OneTouchRecovery: 7 days). */
+  /**
+   * RFC 3339 time at which the token expires, at most 365 days ahead for MicrosoftSCIM and 14 for
+   * OneTouchRecovery. Default: 30 days (MicrosoftSCIM), 7 days (OneTouchRecovery). Scopes:
+   * MicrosoftSCIM, OneTouchRecovery.
+   */
   expiresAt?: pulumi.Input<string>;
-  /** IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere. */
+  /**
+   * IPv4/IPv6 addresses, CIDR blocks or a-b ranges allowed to use the token; empty means anywhere.
+   * Equal meanings (a host and its /32, IPv6 spellings, host bits, order, duplicates) are no
+   * change. Default: empty (anywhere).
+   */
   ipAllowlist?: pulumi.Input<pulumi.Input<string>[]>;
-  /** The owner's user id. Default: the logged-in user. An administrator manages service accounts' tokens. */
+  /**
+   * The owner's user id; set userId or userName, not both. An administrator manages tokens of
+   * service accounts and other users; nobody creates a token for another person. A new owner
+   * replaces the token. Default: the logged-in user.
+   */
   userId?: pulumi.Input<number>;
-  /** The owner's user name, instead of userId. */
+  /**
+   * The owner's user name, instead of userId; resolved to a user id at creation, so a later rename
+   * of that user is no change. Default: the logged-in user.
+   */
   userName?: pulumi.Input<string>;
-  /** Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default false. */
+  /** Allow a scope change Commvault forbids by replacing the token (new id, new secret). Default: false. */
   replaceOnForbiddenScopeChange?: pulumi.Input<boolean>;
   /**
-   * A rolling lifetime for All, Custom and Hyperscale, e.g. "90d" (at most "364d"), instead of
-   * renewableUntil: the token is extended in place (same id, same secret) whenever less than
-   * `extendWhenLeft` is left, and the preview shows `renewableUntil: <old> => <new>`.
+   * A rolling lifetime instead of renewableUntil, such as "90d" (at most "364d"): the token is
+   * extended in place (same id, same secret) whenever less than extendWhenLeft is left. Scopes:
+   * All, Custom, Hyperscale.
    */
   renewableFor?: pulumi.Input<string>;
-  /** The same for MicrosoftSCIM ("364d" at most) and OneTouchRecovery ("13d" at most), instead of expiresAt. */
+  /**
+   * A rolling lifetime instead of expiresAt, such as "30d" (at most "364d" for MicrosoftSCIM, "13d"
+   * for OneTouchRecovery), extended in place like renewableFor. Scopes: MicrosoftSCIM,
+   * OneTouchRecovery.
+   */
   expiresIn?: pulumi.Input<string>;
-  /** With renewableFor or expiresIn: extend when less than this is left, e.g. "30d". Default: a third of the life, at most 30 days. */
+  /** With renewableFor or expiresIn: extend in place when less than this is left, such as "30d". Default: a third of the life, at most 30 days. */
   extendWhenLeft?: pulumi.Input<string>;
   /** Issue a new secret on a schedule, keeping the old token working for an overlap. */
   rotation?: pulumi.Input<AccessTokenRotation>;
-  /** Any text: a new value issues a new secret now (a rotation, with the overlap of `rotation`, default 7 days). */
+  /** Any text: a new value issues a new secret now (a rotation, with the overlap of rotation, default 7 days). */
   rotationTrigger?: pulumi.Input<string>;
   /**
-   * The CommServe, by its profile in stack config (`commvault:servers.<name>.url`, `.username`,
-   * `.password` as a secret); left out, the default `commvault:*` settings. A new server replaces the token.
+   * The CommServe, by its profile in stack config (commvault:servers.<name>.url, .username,
+   * .password as a secret); left out, the default settings. A new server replaces the token. With
+   * the plugin, an explicit provider resource per CommServe does the same.
    */
   server?: pulumi.Input<string>;
   /**
-   * Take over an existing token at the first `up` instead of creating one: no POST, no DELETE, at most
-   * one PUT to bring it to what the program says. Its secret is not known (`secretKnown` is false)
-   * unless `thenRotate` issues a new one at once. Inert afterwards; removing it changes nothing.
+   * Take over an existing token at the first up instead of creating one: no POST, no DELETE, at
+   * most one PUT. Its secret is not known (secretKnown is false) unless thenRotate issues a new one
+   * at once. Inert afterwards.
    */
   adopt?: pulumi.Input<AccessTokenAdopt>;
   /**
-   * age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them): the
-   * provider seals the token's pair to them inside create and rotate, and state and outputs hold
-   * only `sealedPair` and `secretFingerprint`, never accessToken or refreshToken. Changing them
-   * issues a new secret (a rotation, with its overlap): a sealed secret cannot be sealed again.
+   * age recipients (X25519 public keys, `age1...` as `age-keygen -y key.txt` prints them) to seal
+   * the token's secret pair to, inside create and rotate: outputs and state then hold only
+   * sealedPair (the ciphertext) and secretFingerprint, never accessToken or refreshToken. Changing
+   * the recipients issues a new secret (a rotation, with its overlap): a sealed secret cannot be
+   * sealed again.
    */
   sealTo?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -148,9 +177,12 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string>;
   declare public readonly scope: pulumi.Output<AccessTokenScope>;
   declare public readonly apiEndpoints: pulumi.Output<string[] | undefined>;
-  /** The effective renewable-until (All, Custom, Hyperscale), normalised to UTC. */
+  /**
+   * The effective renewable-until, normalised to UTC (the declared date, the rolling one, or
+   * Commvault's default). Scopes: All, Custom, Hyperscale.
+   */
   declare public readonly renewableUntil: pulumi.Output<string | undefined>;
-  /** The effective expiry (MicrosoftSCIM, OneTouchRecovery), normalised to UTC. */
+  /** The effective expiry, normalised to UTC. Scopes: MicrosoftSCIM, OneTouchRecovery. */
   declare public readonly expiresAt: pulumi.Output<string | undefined>;
   /** The allow list in canonical form: sorted, de-duplicated, CIDR host bits cleared. */
   declare public readonly ipAllowlist: pulumi.Output<string[]>;
@@ -161,12 +193,25 @@ export class AccessToken extends pulumi.dynamic.Resource {
   declare public readonly userId: pulumi.Output<number>;
   /** The owner's user name, resolved. */
   declare public readonly userName: pulumi.Output<string | undefined>;
-  /** The token secret. Always a secret Output. */
+  /**
+   * The token secret (the bootstrap pair). Absent with sealTo (the pair is sealed in sealedPair),
+   * and when secretKnown is false (a token taken over by adopt or pulumi import, whose secret
+   * Commvault never shows again).
+   */
   declare public readonly accessToken: pulumi.Output<string>;
-  /** The refresh token (All, Custom, Hyperscale). Always a secret Output. */
+  /**
+   * The refresh token of the bootstrap pair. Absent with sealTo (the pair is sealed in sealedPair),
+   * and when secretKnown is false (an adopted or imported token). Scopes: All, Custom, Hyperscale.
+   */
   declare public readonly refreshToken: pulumi.Output<string | undefined>;
+  /** When Commvault created the token (RFC 3339, UTC), from the owner's token list. */
   declare public readonly createdAt: pulumi.Output<string>;
+  /**
+   * When the token's current access token expires (RFC 3339, UTC), as the server last listed it; a
+   * consumer's renew moves it. Scopes: All, Custom, Hyperscale.
+   */
   declare public readonly accessTokenExpiresAt: pulumi.Output<string | undefined>;
+  /** When the refresh token of the bootstrap pair expires (RFC 3339, UTC), as Commvault answered the create. Scopes: All, Custom, Hyperscale. */
   declare public readonly refreshTokenExpiresAt: pulumi.Output<string | undefined>;
   declare public readonly renewableFor: pulumi.Output<string | undefined>;
   declare public readonly expiresIn: pulumi.Output<string | undefined>;
@@ -182,15 +227,22 @@ export class AccessToken extends pulumi.dynamic.Resource {
   /** The token kept aside by the last rotation, until its retirement. */
   declare public readonly previous: pulumi.Output<PreviousAccessToken | undefined>;
   declare public readonly server: pulumi.Output<string | undefined>;
-  /** False when the token was adopted or imported: Commvault never shows a secret again, so accessToken and refreshToken are absent. */
+  /**
+   * false for a token taken over by `adopt` or `pulumi import`: its secret is not known, and
+   * accessToken and refreshToken are absent. Absent for a token this provider created.
+   */
   declare public readonly secretKnown: pulumi.Output<boolean | undefined>;
   declare public readonly sealTo: pulumi.Output<string[] | undefined>;
   /**
-   * With sealTo: the ASCII-armored age ciphertext of `{"accessToken": ..., "refreshToken": ...}`
-   * (no refreshToken for MicrosoftSCIM and OneTouchRecovery). Open it with `age -d -i key.txt`.
+   * With sealTo: the ASCII-armored age ciphertext of the JSON {"accessToken": ..., "refreshToken":
+   * ...} (no refreshToken for MicrosoftSCIM and OneTouchRecovery); open it with `age -d -i
+   * key.txt`. Not a secret: only the recipients' identities open it.
    */
   declare public readonly sealedPair: pulumi.Output<string | undefined>;
-  /** With sealTo: the first 16 hex digits of SHA-256 over the access token. It correlates; it cannot recover the secret. */
+  /**
+   * With sealTo: the first 16 hex digits of SHA-256 over the access token, to tell which secret a
+   * consumer holds. It correlates; it cannot recover the secret.
+   */
   declare public readonly secretFingerprint: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AccessTokenArgs, opts?: pulumi.CustomResourceOptions) {

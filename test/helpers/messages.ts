@@ -10,16 +10,16 @@ import * as ts from "typescript";
  *   (`reason:`), a field's problem (`problem:`), a health note (`note:`) or a refusal (`fail`, `refuse`, `no`);
  * - a warning or note in the run's output (`warn`, `note`, `info`, `sink`, `notes.push`);
  * - what a message builder returns (a function named …Message, …Reason, …Because or why…) and the hints and
- *   rules held as constants (`…HINT…`, `…RULE…`, `CHECK_URL`), which end many messages.
+ *   rules held as constants (`…HINT…`, `…RULE…`, `CHECK_URL`, `CLEAR_PENDING`), which end many messages.
  * The fixes of single fields (`FIX`, `TIME_FIX`, `ADOPT_FIX`) are left out: they are the end of a
  * field's refusal, whose problem is collected.
  */
-export type Message = { file: string; line: number; text: string; fragment: string };
+export type Message = { file: string; line: number; text: string; fragment: string; pieces: string[] };
 
 const SAYS = new Set(["warn", "note", "info", "sink", "fail", "refuse", "no"]);
 const KEYS = new Set(["reason", "problem", "note"]);
 const CONSTANT = /^[A-Z][A-Z0-9_]*$/;
-const CONSTANT_SAYS = /HINT|RULE|CHECK_URL/;
+const CONSTANT_SAYS = /HINT|RULE|CHECK_URL|CLEAR_PENDING/;
 const BUILDER = /(Message|Reason|Because)$|^why[A-Z]/;
 
 type Literal = ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | ts.TemplateExpression;
@@ -58,6 +58,30 @@ export function fragmentOf(parts: string[]): string | undefined {
   return /[a-z]{2,}/i.test(words) && words.includes(" ") && words.length >= 8 ? words : undefined;
 }
 
+const norm = (s: string) => s.replace(/`/g, "").replace(/\s+/g, " ").trim().toLowerCase();
+
+/**
+ * A fragment that names this message and no other: eight words can be shared by two messages
+ * ("a run of this stack was cut short …" begins two), and then an entry for one would pass for
+ * both. So the fragment grows, word by word and piece by piece (longest first), until no other
+ * message's fixed text holds it; a message that no such fragment tells apart keeps its longest
+ * piece whole. Messages with the same fixed text (one rule said by two doors) share a fragment.
+ */
+export function uniqueFragment(message: Pick<Message, "fragment" | "pieces">, all: Pick<Message, "pieces">[]): string {
+  const own = norm(message.pieces.join(" "));
+  const others = all.map((m) => norm(m.pieces.join(" "))).filter((t) => t !== own);
+  const clean = (w: string) => w.replace(/^[\s;:,.()"'`]+|[\s;:,("'`]+$/g, "");
+  const ranked = message.pieces.map((p) => p.replace(/\s+/g, " ").trim()).sort((a, b) => b.length - a.length);
+  for (const piece of ranked) {
+    const words = piece.split(" ");
+    for (let n = Math.min(8, words.length); n <= words.length; n++) {
+      const candidate = clean(words.slice(0, n).join(" "));
+      if (candidate.includes(" ") && candidate.length >= 8 && !others.some((t) => t.includes(norm(candidate)))) return candidate;
+    }
+  }
+  return clean(ranked[0] ?? message.fragment);
+}
+
 /** Whether `node` sits where the provider says something to the user. */
 function saying(node: ts.Node): boolean {
   for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
@@ -94,14 +118,14 @@ export function collectMessages(root: string, dirs: string[]): Message[] {
         const fragment = fragmentOf(joined(node));
         if (fragment !== undefined) {
           const line = src.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-          out.push({ file: path.relative(root, file), line, text: node.getText().slice(0, 400), fragment });
+          out.push({ file: path.relative(root, file), line, text: node.getText().slice(0, 400), fragment, pieces: joined(node) });
         }
       }
       if (isLiteral(node) && !isPlus(node.parent) && !tests(node) && saying(node)) {
         const fragment = fragmentOf(pieces(node));
         if (fragment !== undefined) {
           const line = src.getLineAndCharacterOfPosition(node.getStart()).line + 1;
-          out.push({ file: path.relative(root, file), line, text: node.getText().slice(0, 400), fragment });
+          out.push({ file: path.relative(root, file), line, text: node.getText().slice(0, 400), fragment, pieces: pieces(node) });
         }
         if (ts.isTemplateExpression(node)) node.templateSpans.forEach((s) => visit(s.expression));
         return;
@@ -110,5 +134,5 @@ export function collectMessages(root: string, dirs: string[]): Message[] {
     };
     visit(src);
   }
-  return out;
+  return out.map((m) => ({ ...m, fragment: uniqueFragment(m, out) }));
 }

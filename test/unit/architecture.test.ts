@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { cycles, importGraph, importsOf, sources } from "../helpers/imports";
 
@@ -49,6 +50,14 @@ describe("the house: imports run one way", () => {
       }
     }
     expect(wrong).toEqual([]);
+  });
+
+  test("only provider/index.ts sits directly in provider/; every other file lives in a room", () => {
+    const loose = fs
+      .readdirSync(path.join(ROOT, "provider"), { withFileTypes: true })
+      .filter((e) => !e.isDirectory() && e.name !== "index.ts")
+      .map((e) => `provider/${e.name}`);
+    expect(loose.map((f) => `${f} sits directly in provider/: move it into a room (${ROOMS.map(([r]) => r).filter((r) => r !== "provider").join(", ")})`)).toEqual([]);
   });
 
   test("emulator/ shares no code with provider/ (a misreading of the contract cannot hide in both)", () => {

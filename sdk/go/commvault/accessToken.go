@@ -16,7 +16,7 @@ import (
 type AccessToken struct {
 	pulumi.CustomResourceState
 
-	// The token secret (the bootstrap pair). Absent for an imported token, whose secret Commvault never shows again (secretKnown is false).
+	// The token secret (the bootstrap pair). Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (a token taken over by adopt or pulumi import, whose secret Commvault never shows again).
 	AccessToken pulumi.StringPtrOutput `pulumi:"accessToken"`
 	// When the token's current access token expires (RFC 3339, UTC), as the server last listed it; a consumer's renew moves it. Scopes: All, Custom, Hyperscale.
 	AccessTokenExpiresAt pulumi.StringPtrOutput    `pulumi:"accessTokenExpiresAt"`
@@ -35,7 +35,7 @@ type AccessToken struct {
 	Name        pulumi.StringOutput      `pulumi:"name"`
 	// The token kept aside by the last rotation, until its retirement.
 	Previous PreviousAccessTokenPtrOutput `pulumi:"previous"`
-	// The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
+	// The refresh token of the bootstrap pair. Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (an adopted or imported token). Scopes: All, Custom, Hyperscale.
 	RefreshToken pulumi.StringPtrOutput `pulumi:"refreshToken"`
 	// When the refresh token of the bootstrap pair expires (RFC 3339, UTC), as Commvault answered the create. Scopes: All, Custom, Hyperscale.
 	RefreshTokenExpiresAt pulumi.StringPtrOutput `pulumi:"refreshTokenExpiresAt"`
@@ -231,7 +231,7 @@ func (o AccessTokenOutput) ToAccessTokenOutputWithContext(ctx context.Context) A
 	return o
 }
 
-// The token secret (the bootstrap pair). Absent for an imported token, whose secret Commvault never shows again (secretKnown is false).
+// The token secret (the bootstrap pair). Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (a token taken over by adopt or pulumi import, whose secret Commvault never shows again).
 func (o AccessTokenOutput) AccessToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.AccessToken }).(pulumi.StringPtrOutput)
 }
@@ -286,7 +286,7 @@ func (o AccessTokenOutput) Previous() PreviousAccessTokenPtrOutput {
 	return o.ApplyT(func(v *AccessToken) PreviousAccessTokenPtrOutput { return v.Previous }).(PreviousAccessTokenPtrOutput)
 }
 
-// The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
+// The refresh token of the bootstrap pair. Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (an adopted or imported token). Scopes: All, Custom, Hyperscale.
 func (o AccessTokenOutput) RefreshToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *AccessToken) pulumi.StringPtrOutput { return v.RefreshToken }).(pulumi.StringPtrOutput)
 }

@@ -25,9 +25,9 @@ func ListAccessTokens(ctx *pulumi.Context, args *ListAccessTokensArgs, opts ...p
 type ListAccessTokensArgs struct {
 	// A CommServe profile (`commvault:servers.<name>`); left out, the provider's default settings.
 	Server *string `pulumi:"server"`
-	// The owner's user id. Neither userId nor userName: the logged-in user.
+	// The owner's user id. Default: the logged-in user.
 	UserId *int `pulumi:"userId"`
-	// The owner's user name, instead of userId.
+	// The owner's user name, instead of userId. Default: the logged-in user.
 	UserName *string `pulumi:"userName"`
 }
 
@@ -44,9 +44,9 @@ func ListAccessTokensOutput(ctx *pulumi.Context, args ListAccessTokensOutputArgs
 type ListAccessTokensOutputArgs struct {
 	// A CommServe profile (`commvault:servers.<name>`); left out, the provider's default settings.
 	Server pulumi.StringPtrInput `pulumi:"server"`
-	// The owner's user id. Neither userId nor userName: the logged-in user.
+	// The owner's user id. Default: the logged-in user.
 	UserId pulumi.IntPtrInput `pulumi:"userId"`
-	// The owner's user name, instead of userId.
+	// The owner's user name, instead of userId. Default: the logged-in user.
 	UserName pulumi.StringPtrInput `pulumi:"userName"`
 }
 

@@ -193,7 +193,7 @@ func (o AccessTokenAdoptPtrOutput) TokenId() pulumi.IntPtrOutput {
 
 // When to issue a new secret, in whole days.
 type AccessTokenRotation struct {
-	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
 	BeforeEndDays *int `pulumi:"beforeEndDays"`
 	// Rotate every N days.
 	EveryDays *int `pulumi:"everyDays"`
@@ -214,7 +214,7 @@ type AccessTokenRotationInput interface {
 
 // When to issue a new secret, in whole days.
 type AccessTokenRotationArgs struct {
-	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+	// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
 	BeforeEndDays pulumi.IntPtrInput `pulumi:"beforeEndDays"`
 	// Rotate every N days.
 	EveryDays pulumi.IntPtrInput `pulumi:"everyDays"`
@@ -300,7 +300,7 @@ func (o AccessTokenRotationOutput) ToAccessTokenRotationPtrOutputWithContext(ctx
 	}).(AccessTokenRotationPtrOutput)
 }
 
-// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
 func (o AccessTokenRotationOutput) BeforeEndDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AccessTokenRotation) *int { return v.BeforeEndDays }).(pulumi.IntPtrOutput)
 }
@@ -339,7 +339,7 @@ func (o AccessTokenRotationPtrOutput) Elem() AccessTokenRotationOutput {
 	}).(AccessTokenRotationOutput)
 }
 
-// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+// N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
 func (o AccessTokenRotationPtrOutput) BeforeEndDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AccessTokenRotation) *int {
 		if v == nil {

@@ -101,7 +101,7 @@ class AccessTokenRotationArgsDict(TypedDict):
     """
     before_end_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
-    N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+    N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
     """
     every_days: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -121,7 +121,7 @@ class AccessTokenRotationArgs:
         """
         When to issue a new secret, in whole days.
 
-        :param pulumi.Input[_builtins.int] before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+        :param pulumi.Input[_builtins.int] before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
         :param pulumi.Input[_builtins.int] every_days: Rotate every N days.
         :param pulumi.Input[_builtins.int] overlap_days: How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
@@ -136,7 +136,7 @@ class AccessTokenRotationArgs:
     @pulumi.getter(name="beforeEndDays")
     def before_end_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+        N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
         """
         return pulumi.get(self, "before_end_days")
 

@@ -493,7 +493,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="accessToken")
     def access_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The token secret (the bootstrap pair). Absent for an imported token, whose secret Commvault never shows again (secretKnown is false).
+        The token secret (the bootstrap pair). Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (a token taken over by adopt or pulumi import, whose secret Commvault never shows again).
         """
         return pulumi.get(self, "access_token")
 
@@ -574,7 +574,7 @@ class AccessToken(pulumi.CustomResource):
     @pulumi.getter(name="refreshToken")
     def refresh_token(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The refresh token of the bootstrap pair. Absent for an imported or adopted token. Scopes: All, Custom, Hyperscale.
+        The refresh token of the bootstrap pair. Absent with sealTo (the pair is sealed in sealedPair), and when secretKnown is false (an adopted or imported token). Scopes: All, Custom, Hyperscale.
         """
         return pulumi.get(self, "refresh_token")
 

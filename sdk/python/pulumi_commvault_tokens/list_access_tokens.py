@@ -55,8 +55,8 @@ def list_access_tokens(server: Optional[_builtins.str] = None,
     The existing access tokens of one user on one CommServe, for programs that only look (e.g. to check that a hand-made token exists): no resource, no write, no secret.
 
     :param _builtins.str server: A CommServe profile (`commvault:servers.<name>`); left out, the provider's default settings.
-    :param _builtins.int user_id: The owner's user id. Neither userId nor userName: the logged-in user.
-    :param _builtins.str user_name: The owner's user name, instead of userId.
+    :param _builtins.int user_id: The owner's user id. Default: the logged-in user.
+    :param _builtins.str user_name: The owner's user name, instead of userId. Default: the logged-in user.
     """
     __args__ = dict()
     __args__['server'] = server
@@ -75,8 +75,8 @@ def list_access_tokens_output(server: pulumi.Input[Optional[Optional[_builtins.s
     The existing access tokens of one user on one CommServe, for programs that only look (e.g. to check that a hand-made token exists): no resource, no write, no secret.
 
     :param _builtins.str server: A CommServe profile (`commvault:servers.<name>`); left out, the provider's default settings.
-    :param _builtins.int user_id: The owner's user id. Neither userId nor userName: the logged-in user.
-    :param _builtins.str user_name: The owner's user name, instead of userId.
+    :param _builtins.int user_id: The owner's user id. Default: the logged-in user.
+    :param _builtins.str user_name: The owner's user name, instead of userId. Default: the logged-in user.
     """
     __args__ = dict()
     __args__['server'] = server

@@ -123,7 +123,7 @@ class AccessTokenRotation(dict):
         """
         When to issue a new secret, in whole days.
 
-        :param _builtins.int before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+        :param _builtins.int before_end_days: N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
         :param _builtins.int every_days: Rotate every N days.
         :param _builtins.int overlap_days: How long the old token keeps working after a rotation, in days; 0 revokes it at once. Default: 7.
         """
@@ -138,7 +138,7 @@ class AccessTokenRotation(dict):
     @pulumi.getter(name="beforeEndDays")
     def before_end_days(self) -> Optional[_builtins.int]:
         """
-        N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life.
+        N days before the end of a rolling lifetime (renewableFor / expiresIn); the new token gets a new life. Needs renewableFor or expiresIn. Scopes: All, Custom, Hyperscale (with renewableFor), MicrosoftSCIM, OneTouchRecovery (with expiresIn).
         """
         return pulumi.get(self, "before_end_days")
 
