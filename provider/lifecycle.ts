@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "./client/errors";
 import type { TokenListEntry } from "./client/schemas";
-import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "./config";
+import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "./config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "./clock";
@@ -13,7 +13,7 @@ import { isUnknown } from "./model/unknown";
 import { resourceId, type AccessTokenState } from "./model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "./owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
+import { awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "./runtime";
 import { parseDays, rollingField } from "./model/lifetime";
 import { sameName } from "./model/names";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
@@ -102,6 +102,9 @@ export const provider: dynamic.ResourceProvider = {
       const left = {
         declared: { req, scope: inputs.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now: nowSeconds(), runStart: runStart() },
         revoke: (id: number) => revoke(c, id),
+        // Read at call time, like the other settings.
+        confirmed: settleIds(process.env),
+        awaiting: awaitingSettle,
         say: warn,
         urn: resourceUrn(),
       };
