@@ -1,67 +1,15 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { ADMIN, useEmulator, type Harness } from "../helpers/emulator";
-import { ok, plainCli, type CliResult, type PlainCli } from "../helpers/cli";
+import { useEmulator } from "../helpers/emulator";
+import { ok, plainCli, type PlainCli } from "../helpers/cli";
+import { EXAMPLE, STARTER, exampleFiles, mustPass, out, pgBin, pipeline, pipelineEnv, postgresDir, stopPostgres } from "../helpers/gitops";
 import { ROOT } from "../helpers/pack";
 
 jest.setTimeout(600_000);
 
-const EXAMPLE = path.join(ROOT, "examples", "gitops");
-const STARTER = path.join(ROOT, "scripts", "postgres.sh");
 const TOKENS = JSON.parse(fs.readFileSync(path.join(EXAMPLE, "tokens.json"), "utf8")) as Record<string, Record<string, unknown>>;
 const NAMES = Object.values(TOKENS).map((t) => t.name as string).sort();
-
-/** The example's files, as a checkout of the repository holds them (the folder is flat). */
-const exampleFiles = (): Record<string, string> =>
-  Object.fromEntries(
-    fs
-      .readdirSync(EXAMPLE)
-      .filter((f) => fs.statSync(path.join(EXAMPLE, f)).isFile())
-      .map((f) => [f, fs.readFileSync(path.join(EXAMPLE, f), "utf8")]),
-  );
-
-/** Runs `bash pipeline.sh <stage>` in a checkout; never throws on a non-zero exit; bounded. */
-function pipeline(dir: string, stage: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile("bash", [path.join(dir, "pipeline.sh"), stage], { cwd: dir, env, maxBuffer: 64 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const out = (r: CliResult) => r.stdout + r.stderr;
-const mustPass = (r: CliResult) => {
-  if (r.code !== 0) throw new Error(`pipeline exited ${r.code}\n${out(r)}`);
-  return out(r);
-};
-
-/** What a pipeline run needs from its CI: the CLI, the passphrase, the CommServe and its administrator. */
-function pipelineEnv(cli: PlainCli, h: Harness, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...cli.env,
-    COMMVAULT_URL: h.running.url,
-    COMMVAULT_USERNAME: ADMIN.username,
-    COMMVAULT_PASSWORD: ADMIN.password,
-    POLICY_PACK: path.join(ROOT, "policy", "pack"),
-    POSTGRES_SCRIPT: STARTER,
-    ...extra,
-  };
-  // The helper's file backend is not the pipeline's: the pipeline's state is in PostgreSQL.
-  if (!extra.PULUMI_BACKEND_URL) delete env.PULUMI_BACKEND_URL;
-  return env;
-}
-
-/** A folder the postgres user can reach when the tests run as root; removed after the tests. */
-function postgresDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "cv-pg-"));
-}
-const stopPostgres = (dir: string) => {
-  execFileSync("bash", [STARTER, "stop", dir], { stdio: "ignore", timeout: 90_000 });
-  fs.rmSync(dir, { recursive: true, force: true });
-};
 
 beforeAll(() => {
   execFileSync("bash", [path.join(ROOT, "scripts/install-policy.sh")], { stdio: ["ignore", "ignore", "inherit"] });
@@ -154,13 +102,16 @@ describe("end to end: the GitOps pipeline's stages (pr, merge, nightly) with the
     const workflow = yaml.load(workflowText) as { on: Record<string, unknown>; jobs: Record<string, { steps: { run?: string }[] }> };
     expect(Object.keys(workflow.on).sort()).toEqual(["pull_request", "push", "schedule", "workflow_dispatch"]);
     const script = fs.readFileSync(path.join(EXAMPLE, "pipeline.sh"), "utf8");
-    const commands = [...script.matchAll(/^\s*(?:locked )?(pulumi (?:stack select|preview|up) .*)$/gm)].map((m) => m[1]!);
+    const commands = [...script.matchAll(/^\s*(?:locked |gently )?(pulumi (?:stack select|preview|up) .*)$/gm)].map((m) => m[1]!);
     expect(commands).toHaveLength(4);
     const runs = (job: string) => workflow.jobs[job]!.steps.map((s) => s.run ?? "").join("\n");
     expect(runs("pr")).toContain(commands.find((c) => c.startsWith("pulumi preview --diff"))!);
-    expect(runs("merge")).toContain(commands.find((c) => c.startsWith("pulumi up"))!);
+    // The merge job runs the script itself (its gentle stop on cancel, its lock handling), as the
+    // process that GitHub signals.
+    expect(commands.find((c) => c.startsWith("pulumi up"))).toBeDefined();
+    expect(runs("merge")).toMatch(/^exec bash pipeline\.sh merge$/m);
     expect(runs("nightly")).toContain(commands.find((c) => c.includes("--expect-no-changes"))!);
-    for (const job of ["pr", "merge", "nightly"]) expect(runs(job)).toContain(commands.find((c) => c.startsWith("pulumi stack select"))!);
+    for (const job of ["pr", "nightly"]) expect(runs(job)).toContain(commands.find((c) => c.startsWith("pulumi stack select"))!);
     // No hosted service: no Pulumi Cloud token and no pulumi/actions.
     expect(workflowText).not.toMatch(/PULUMI_ACCESS_TOKEN|pulumi\/actions|app\.pulumi\.com/);
   });
@@ -247,6 +198,8 @@ describe("end to end: shared team state in PostgreSQL: two pipeline runs up the 
     expect(second.code).toBe(1);
     expect(out(second)).toMatch(/error: the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./);
     expect(out(second)).not.toMatch(/trying again/);
+    // The lock is this machine's, but its pulumi is alive: it is not taken for a killed run's.
+    expect(out(second)).not.toMatch(/removing it with `pulumi cancel --yes`/);
     expect(out(second)).not.toContain(pgPassword());
     expect(mustPass(await first)).toMatch(/\+ 1 created/);
     expect(store().tokens.map((t) => t.tokenName).sort()).toEqual([...NAMES, "backup-weekly"].sort());
@@ -256,11 +209,3 @@ describe("end to end: shared team state in PostgreSQL: two pipeline runs up the 
     expect(locks()).toBe(0);
   });
 });
-
-/** The newest PostgreSQL's bin folder from Debian's package, as scripts/postgres.sh picks it. */
-function pgBin(): string {
-  const base = "/usr/lib/postgresql";
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).sort((a, b) => Number(a) - Number(b)) : [];
-  if (!versions.length) throw new Error("Debian's postgresql package is not installed (apt-get install postgresql)");
-  return path.join(base, versions[versions.length - 1]!, "bin");
-}
