@@ -95,9 +95,9 @@ export class KillStack {
   }
 
   /** Runs `pulumi <args> --stack <stack> --non-interactive` (`stack init` takes the name itself). */
-  pulumi(args: string[]): Promise<CliResult> {
+  pulumi(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     const withStack = args[0] === "stack" && args[1] === "init" ? args : [...args, "--stack", this.stack];
-    return this.cli.pulumi(this.dir, withStack, this.env);
+    return this.cli.pulumi(this.dir, withStack, { ...this.env, ...extraEnv });
   }
 
   declare(tokens: Declared[]): void {
@@ -242,6 +242,16 @@ export function namedCommands(output: string): string[] {
   return unique.filter((c) => !unique.some((o) => refines(o, c)));
 }
 
+/**
+ * The ids of the command a refusal printed for tokens that look like a run's leftovers,
+ * `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`: each refusal names the ids of the run so far, so the
+ * longest list, the run's last, is the one a user runs.
+ */
+export function printedSettle(output: string): string | undefined {
+  const lists = [...output.matchAll(/`COMMVAULT_TOKENS_SETTLE=([\d,]+) pulumi up`/g)].map((m) => m[1]!);
+  return lists.length ? lists.reduce((a, b) => (b.split(",").length > a.split(",").length ? b : a)) : undefined;
+}
+
 export interface Step {
   command: string;
   code: number;
@@ -279,15 +289,20 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> 
   let docsRepairs = 0;
   let docsCleared = false;
   let lastPending = "";
-  const run = async (args: string[], label = `pulumi ${args.join(" ")}`) => {
-    const r = await s.pulumi(args);
+  const run = async (args: string[], label = `pulumi ${args.join(" ")}`, extraEnv: NodeJS.ProcessEnv = {}) => {
+    const r = await s.pulumi(args, extraEnv);
     steps.push({ command: label, code: r.code, output: r.stdout + r.stderr });
     return r;
   };
   const gate = async () => (await run(["preview", "--refresh", "--expect-no-changes"])).code === 0;
+  // The ids the last refusal printed, for the next `up` as printed: `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`.
+  let settle: string | undefined;
   for (let round = 0; round < rounds; round++) {
-    const up = await run(["up", "--yes", "--skip-preview"]);
+    const up = settle
+      ? await run(["up", "--yes", "--skip-preview"], `COMMVAULT_TOKENS_SETTLE=${settle} pulumi up --yes --skip-preview`, { COMMVAULT_TOKENS_SETTLE: settle })
+      : await run(["up", "--yes", "--skip-preview"]);
     const text = up.stdout + up.stderr;
+    settle = up.code === 0 ? undefined : (printedSettle(text) ?? settle);
     if (/failed to load checkpoint: EOF/.test(text) && repairAttrs(s)) {
       docsRepairs++;
       steps.push({ command: "(docs/runs-cut-short.md) delete the empty <stack>.json.attrs", code: 0, output: "" });
