@@ -33,7 +33,12 @@ function descendants(root: number): number[] {
   const found: number[] = [];
   for (let queue = [root]; queue.length; ) {
     const pid = queue.shift()!;
-    for (const [child, ppid] of parent) if (ppid === pid) (found.push(child), queue.push(child));
+    for (const [child, ppid] of parent) {
+      if (ppid === pid) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
   }
   return found;
 }
