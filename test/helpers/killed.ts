@@ -311,6 +311,8 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> 
     for (const c of namedCommands(text)) {
       const args = followable(c);
       if (!args) continue;
+      // The refusal says "run COMMVAULT_TOKENS_SETTLE=… pulumi up, then clear the records": in that order.
+      if (printedSettle(text) && args.includes("--clear-pending-creates")) continue;
       const r = await run(args);
       // One level further: what that command's own output names (such as `pulumi cancel`).
       for (const c2 of namedCommands(r.stdout + r.stderr)) {
