@@ -213,7 +213,7 @@ locked() {
 # `pulumi refresh --clear-pending-creates` drops them. After an up that succeeded, a record is
 # certainly settled when its resource is now in state with the same token name and owner: that up
 # made (or kept) the token, and a token the killed create may have left under that name would have
-# been recognised and re-made, or would have failed the up (names are unique per owner). Only when
+# been settled (settle_ids) and re-made, or would have failed the up (names are unique per owner). Only when
 # every record is settled are they cleared (the command clears all of them); otherwise they stay,
 # with the command named for a person to run once the others are accounted for.
 clear_settled_creates() {
@@ -240,6 +240,31 @@ clear_settled_creates() {
   gently pulumi refresh --clear-pending-creates --yes --non-interactive
 }
 
+# A token that a killed run's create left on the CommServe (its answer, and the secret in it, lost)
+# makes the next up refuse, before any write, naming the token and printing
+# `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`: the server alone cannot tell it from another stack's
+# token declared alike. Pulumi's own record can: an id is confirmed here only when the refusal
+# names its token with the name and owner of a `creating` pending operation of this stack. Prints
+# the confirmed ids, comma-separated; says which named ids it leaves to a person.
+settle_ids() {
+  grep -q 'COMMVAULT_TOKENS_SETTLE=' "$work/out" || return 0
+  pulumi stack export --non-interactive --file "$work/state.json"
+  node -e '
+    const fs = require("fs");
+    const out = fs.readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+    const d = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).deployment || {};
+    const pending = (d.pending_operations || []).filter((op) => op.type === "creating").map((op) => op.resource.inputs || {});
+    const named = new Set(), ok = new Set();
+    const refusal = /named "([^"]+)" already exists for user (\S+) \(token id (\d+), created [^)]*\)\. It looks like one that a run of this stack cut short/g;
+    for (const [, name, user, id] of out.matchAll(refusal)) {
+      named.add(id);
+      if (pending.some((i) => i.name === name && (i.userName === user || String(i.userId) === user))) ok.add(id);
+    }
+    for (const id of named) if (!ok.has(id)) console.error(`pipeline: token ${id} is not settled: no creating operation of this stack pending under its name and owner; see docs/runs-cut-short.md`);
+    if (ok.size) console.log([...ok].join(","));
+  ' "$work/out" "$work/state.json"
+}
+
 gently pulumi stack select --create "$PULUMI_STACK" --non-interactive
 
 case "$stage" in
@@ -247,7 +272,17 @@ case "$stage" in
     gently pulumi preview --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive
     ;;
   merge)
-    locked pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive
+    code=0
+    locked pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
+    if (( code != 0 )); then
+      ids="$(settle_ids)"
+      if [[ -n "$ids" ]]; then
+        say "tokens $ids are leftovers of this stack's run that was cut short (each named with a creating operation Pulumi records as pending); settling them: COMMVAULT_TOKENS_SETTLE=$ids pulumi up"
+        code=0
+        locked env COMMVAULT_TOKENS_SETTLE="$ids" pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
+      fi
+    fi
+    (( code == 0 )) || exit "$code"
     clear_settled_creates
     ;;
   nightly)

@@ -132,3 +132,18 @@ export function serverMissingMessage(name: string, configured: readonly string[]
     (configured.length ? ` (configured: ${configured.join(", ")})` : "")
   );
 }
+
+/** The variable by which the one who runs the stack confirms tokens as its own leftovers of a run cut short (see interrupted.ts). */
+export const SETTLE_ENV = "COMMVAULT_TOKENS_SETTLE";
+
+/** The token ids that COMMVAULT_TOKENS_SETTLE confirms; read at call time. */
+export function settleIds(env: NodeJS.ProcessEnv): ReadonlySet<number> {
+  const raw = (env[SETTLE_ENV] ?? "").trim();
+  if (raw === "") return new Set();
+  const ids = raw.split(",").map((s) => s.trim());
+  const bad = ids.find((s) => !/^[1-9]\d*$/.test(s));
+  if (bad !== undefined) {
+    throw new ConfigError(`${SETTLE_ENV} must be token ids separated by commas (e.g. ${SETTLE_ENV}=102,107), got "${bad}" in "${raw}"; unset it or list only the ids the refusal named`);
+  }
+  return new Set(ids.map(Number));
+}

@@ -24,6 +24,16 @@ export function forgetRun(): void {
   for (const r of current.values()) r.lister.forget();
   startedAt = nowSeconds();
   said.clear();
+  awaiting.clear();
+}
+
+/** Ids of tokens this run refused as likely leftovers of a run cut short, waiting for COMMVAULT_TOKENS_SETTLE. */
+const awaiting = new Set<number>();
+
+/** Adds a refused leftover's id; returns every such id of this run so far, ascending, for the one command that settles them. */
+export function awaitingSettle(tokenId: number): number[] {
+  awaiting.add(tokenId);
+  return [...awaiting].sort((a, b) => a - b);
 }
 
 let startedAt: number | undefined;

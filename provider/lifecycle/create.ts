@@ -5,6 +5,7 @@ import type { TokenLister } from "../connection/lister";
 import { formatEpoch } from "../model/time";
 import { sameName } from "../model/names";
 import { notLeftBehindBecause, type Declared } from "./interrupted";
+import { SETTLE_ENV } from "../connection/config";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
 export const MAX_POSTS = 6;
@@ -97,6 +98,29 @@ function nameTaken(clash: TokenListEntry, owner: Owner, made: ReadonlySet<number
 export interface NotLeft {
   why: string;
   urn?: string;
+  /** Whether COMMVAULT_TOKENS_SETTLE listed it all the same. */
+  confirmed?: boolean;
+}
+
+/** What the server shows of a token that a run cut short left: necessary, never sufficient. */
+const EVIDENCE =
+  "its exact name, scope, end of life, endpoints and allow list as declared, never used nor renewed, made before this run and within the last day, held by no resource this run has seen";
+
+/**
+ * A token under the name that shows every sign of this stack's own leftover, but that nobody
+ * confirmed: refused before any write, with the one command that settles every such token of the run.
+ */
+function unconfirmedLeftover(clash: TokenListEntry, owner: Owner, ids: readonly number[]): Error {
+  const list = ids.join(",");
+  return new Error(
+    `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime ?? 0)}). ` +
+      `It looks like one that a run of this stack cut short left behind while creating this resource (${EVIDENCE}), ` +
+      "but the server cannot show whose it is (another stack declaring the same name and owner, or a token made by hand, looks the same): " +
+      "only Pulumi's own record confirms it (\"interrupted while creating\" in the previous run's warning, or the stack's pending operations in `pulumi stack export`). " +
+      `Nothing was touched. If ${ids.length > 1 ? `tokens ${list} are` : `token ${list} is`} this stack's, run \`${SETTLE_ENV}=${list} pulumi up\` ` +
+      "(it revokes each, whose secret was lost, and makes it again), then `pulumi refresh --clear-pending-creates --yes`. " +
+      "If not, give this resource another name, or take that token over with `adopt: { tokenId: " + clash.accessTokenId + " }`.",
+  );
 }
 
 /**
@@ -108,6 +132,7 @@ function interruptedWaysOut(clash: TokenListEntry, n: NotLeft): string {
   // imports nothing (measured), and an imported token has no secret either; adopt does both doors.
   const takeOver = `take it over as it is (its secret stays unknown) by declaring \`adopt: { tokenId: ${clash.accessTokenId} }\` on this resource${n.urn ? ` (${n.urn})` : ""} and running \`pulumi up\``;
   return (
+    (n.confirmed ? `${SETTLE_ENV} lists token ${clash.accessTokenId}, but the evidence does not hold, so it is never revoked. ` : "") +
     `If a run of this stack was cut short while creating this resource (Pulumi listed it as "interrupted while creating"), that run may have made it, ` +
       `but it is not taken for such a token because ${n.why}, so it was not touched: ${takeOver}, or revoke it in Command Center and run \`pulumi up\` again to make a new one; ` +
       "then clear Pulumi's records of interrupted creates with `pulumi refresh --clear-pending-creates --yes`. "
@@ -129,6 +154,10 @@ export interface LeftBehindCheck {
   declared: Declared;
   /** Revokes a token (already gone counts as revoked). */
   revoke: (tokenId: number) => Promise<void>;
+  /** Ids that the one who runs the stack confirmed as its own leftovers (COMMVAULT_TOKENS_SETTLE). */
+  confirmed: ReadonlySet<number>;
+  /** Records a leftover refused for want of confirmation; returns every such id of this run so far. */
+  awaiting: (tokenId: number) => number[];
   /** Says a line in the run's output (a warning). */
   say: (message: string) => void;
   /** The resource's URN, where the engine gives it (the plugin). */
@@ -145,7 +174,8 @@ export const CLEAR_PENDING =
  * plainly, before any POST; and the name was free, so a token found under it after a lost answer
  * is ours. The owner's recent list serves it (see TokenLister.recent); a clash in it is confirmed
  * by a fresh list, since a token deleted a moment ago may still show there. A token that a run cut
- * short left under the name (all the evidence of interrupted.ts) is revoked and said, and the
+ * short left under the name (all the evidence of interrupted.ts, and its id confirmed by
+ * COMMVAULT_TOKENS_SETTLE) is revoked and said, and the
  * create goes on. Returns the ids that list held: tokens that existed before the first POST.
  */
 export async function assertNameFree(lister: TokenLister, owner: Owner, name: string, waitMs = 0, left?: LeftBehindCheck): Promise<ReadonlySet<number>> {
@@ -164,11 +194,14 @@ export async function assertNameFree(lister: TokenLister, owner: Owner, name: st
   }
   if (clash && left) {
     const why = notLeftBehindBecause(clash, left.declared, lister.made, lister.held);
-    if (why !== undefined) throw nameTaken(clash, owner, lister.made, { why, urn: left.urn });
+    const isListed = left.confirmed.has(clash.accessTokenId);
+    if (why !== undefined) throw nameTaken(clash, owner, lister.made, { why, urn: left.urn, confirmed: isListed });
+    // The server's evidence cannot tell this stack's leftover from another stack's token declared
+    // alike, or one made by hand: only the one who runs the stack, from Pulumi's record, can.
+    if (!isListed) throw unconfirmedLeftover(clash, owner, left.awaiting(clash.accessTokenId));
     left.say(
-      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, is taken for one that a run cut short left behind while creating it ` +
-        "(its exact name, scope, end of life, endpoints and allow list as declared, never used, made before this run and within the last day, held by no resource this run has seen); " +
-        "its secret was lost with that run: revoking it and creating it again",
+      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, confirmed by ${SETTLE_ENV} as one that a run cut short left behind while creating it, ` +
+        `shows all the evidence of it (${EVIDENCE}); its secret was lost with that run: revoking it and creating it again`,
     );
     await left.revoke(clash.accessTokenId);
     left.say(CLEAR_PENDING);

@@ -22,16 +22,23 @@ import { formatEpoch } from "../model/time";
  *   resolves it from the clock, to whole UTC days, so a re-run after midnight sends the next
  *   day); Commvault's default its default after the token's creation (both from the server's clock);
  * - it was never used (`lastUsedTime`): its secret came only in the lost answer, so nobody can
- *   have used it, and a used token is never taken for one;
+ *   have used it, and a used token is never taken for one; nor renewed: a renewable token's access
+ *   expiry is still its creation plus the access life (Renew moves it, and may leave lastUsedTime);
  * - it was created before this run started (a token made since is someone's of now, not a killed
  *   run's) and within RECENT_S before now (on the one clock, SKEW_S allowed for a server clock behind).
  *
  * What the server cannot show, and no door is told: whether a resource of this stack that this run
- * never looks at (one the program no longer declares, which the run deletes at its end) holds it.
+ * never looks at (one the program no longer declares, which the run deletes at its end) holds it,
+ * and whether it is this stack's at all: another stack declaring the same name and owner, or a
+ * token made by hand alike, shows the same. So evidence alone never revokes: the one who runs the
+ * stack confirms the id (COMMVAULT_TOKENS_SETTLE, from Pulumi's own record of the interrupted
+ * create), and create.ts revokes only a confirmed id whose token also holds all of this.
  */
 
 /** How long after an interrupted run its token is still taken for the stack's own. */
 export const RECENT_S = 24 * 3600;
+/** How long a renewable token's access token lasts from its creation or a renewal (contract: 30 minutes). */
+export const ACCESS_LIFE_S = 30 * 60;
 /** How far the server's clock may be behind ours, for its createdTime, and its default end's slack. */
 export const SKEW_S = 3600;
 
@@ -63,6 +70,9 @@ export function notLeftBehindBecause(t: TokenListEntry, d: Declared, made: Reado
   }
   if (t.lastUsedTime) return `it has been used (last at ${at(t.lastUsedTime)})`;
   if (t.createdTime === undefined || t.createdTime === 0) return "the server does not say when it was created";
+  if (!isFixedScope(d.scope) && t.tokenExpiryTimestamp !== undefined && t.tokenExpiryTimestamp !== t.createdTime + ACCESS_LIFE_S) {
+    return `it has been renewed (its access token expires at ${at(t.tokenExpiryTimestamp)}, not ${ACCESS_LIFE_S / 60} minutes after its creation at ${at(t.createdTime)})`;
+  }
   if (t.createdTime >= d.runStart) return `it was created at ${at(t.createdTime)}, after this run started (${at(d.runStart)})`;
   if (t.createdTime < now - RECENT_S - SKEW_S) return `it was created at ${at(t.createdTime)}, more than ${(RECENT_S + SKEW_S) / 3600} hours before now (${at(now)})`;
   return endDiffers(t, d);

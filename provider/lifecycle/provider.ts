@@ -1,7 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "../client/errors";
 import type { TokenListEntry } from "../client/schemas";
-import { SERVERS_KEY, SETTINGS, parseServers, type RawSettings, type SettingName } from "../connection/config";
+import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
@@ -13,9 +13,11 @@ import { isUnknown } from "../model/unknown";
 import { resourceId, type AccessTokenState } from "../model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "../connection/owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "../connection/runtime";
+import { awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "../connection/runtime";
 import { parseDays, rollingField } from "../model/lifetime";
 import { sameName } from "../model/names";
+import { formatEpoch, parseRfc3339 } from "../model/time";
+import type { ModifyPatch } from "../model/plan";
 import { assertReplacementKeepsOwner, assertSameToken, locate, planWithClock, waitForPending, warnIfCallerMoved } from "./steps";
 
 function context(e: unknown, what: string): Error {
@@ -102,6 +104,9 @@ export const provider: dynamic.ResourceProvider = {
       const left = {
         declared: { req, scope: inputs.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now: nowSeconds(), runStart: runStart() },
         revoke: (id: number) => revoke(c, id),
+        // Read at call time, like the other settings.
+        confirmed: settleIds(process.env),
+        awaiting: awaitingSettle,
         say: warn,
         urn: resourceUrn(),
       };
@@ -185,7 +190,20 @@ export const provider: dynamic.ResourceProvider = {
       if (CommvaultError.isInstance(e) && e.gone === "token") {
         throw new Error(`access token ${id} no longer exists in Commvault (deleted outside Pulumi); run \`pulumi refresh\` and then \`pulumi up\` to create it again`);
       }
-      throw e;
+      const passed = passedOnServer(e, plan.patch, news, now);
+      if (passed === undefined) throw e;
+      // The date passed by the server's clock, not yet by ours: the same case as a passed date
+      // (item 6), found only now. When the date was all the PUT carried, nothing changed: leave the
+      // token as it is, as for a date passed by our clock; otherwise fail, saying what to do.
+      const only = Object.keys(plan.patch).every((k) => k === "renewableUntilTimestamp" || k === "tokenExpiryTimestamp");
+      const what =
+        `the CommServe refused the declared ${passed.field} ${passed.declared} as not in the future: it has passed by the server's clock, which is ahead of this machine's (${formatEpoch(now)}); ` +
+        `a passed date cannot be sent. Set a later ${passed.field}, or use a rolling lifetime (${passed.field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place, and check the CommServe's time`;
+      if (only) {
+        warn(`access token "${olds.name}" (${id}) was left as it is: ${what}`);
+        return { outs: olds };
+      }
+      throw new Error(`access token "${olds.name}" (${id}) was not changed: ${what}`);
     }
     return { outs: { ...updatedState(base, news, answer), serverUrl: serverUrl(news.server) } };
   },
@@ -210,3 +228,17 @@ export const provider: dynamic.ResourceProvider = {
     }
   },
 };
+
+/**
+ * When the server refused a PUT's date as not in the future and that date is the program's
+ * declared one (not a date the provider picked): which field, and the declared value.
+ */
+function passedOnServer(e: unknown, patch: ModifyPatch, news: AccessTokenInputs, now: number): { field: "renewableUntil" | "expiresAt"; declared: string } | undefined {
+  if (!(CommvaultError.isInstance(e) && e.kind === "validation" && /must be in the future/i.test(e.errorMessage ?? e.message))) return undefined;
+  for (const [field, key] of [["renewableUntil", "renewableUntilTimestamp"], ["expiresAt", "tokenExpiryTimestamp"]] as const) {
+    const declared = news[field];
+    const sent = patch[key];
+    if (typeof declared === "string" && sent !== undefined && parseRfc3339(declared) === sent && sent > now) return { field, declared };
+  }
+  return undefined;
+}

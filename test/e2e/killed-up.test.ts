@@ -93,10 +93,29 @@ async function killMidCreate(h: Harness, cli: PlainCli, dir: string, count: numb
 }
 
 /**
+ * The command a refusal printed for tokens that look like a run's leftovers:
+ * `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`. Each refusal names the ids of the run so far, so the
+ * last names them all: that one, the longest, must hold every id any refusal named.
+ */
+function printedSettle(text: string): number[] {
+  const lists = [...text.matchAll(/`COMMVAULT_TOKENS_SETTLE=([\d,]+) pulumi up`/g)].map((m) => m[1]!.split(",").map(Number));
+  expect(lists.length).toBeGreaterThan(0);
+  const longest = lists.reduce((a, b) => (b.length > a.length ? b : a));
+  expect([...new Set(lists.flat())].sort((a, b) => a - b)).toEqual([...longest].sort((a, b) => a - b));
+  return longest;
+}
+
+/** The names of the creates that Pulumi recorded as interrupted: what the one who runs the stack checks the ids against. */
+const pendingNames = (deployment: { pending_operations?: { type?: string; resource?: { inputs?: { name?: string } } }[] }) =>
+  (deployment.pending_operations ?? []).filter((o) => o.type === "creating").map((o) => o.resource?.inputs?.name).sort();
+
+/**
  * Issue 19 under the plain CLI: every process of `pulumi up` killed (SIGKILL to its process group)
  * while some creates have answered and others are on the wire (the server commits those), then
  * only the commands the output names: `pulumi cancel --yes`, `pulumi up`, and the command that
- * clears Pulumi's records of the interrupted creates.
+ * clears Pulumi's records of the interrupted creates. The first `up` refuses the leftovers before any
+ * write and prints the command that settles them; run as printed (its ids checked against Pulumi's
+ * pending operations, as the refusal says), it re-makes them.
  */
 describe("end to end: a `pulumi up` killed while creates are on the wire converges", () => {
   const h = useEmulator({}, { fresh: false });
@@ -105,7 +124,8 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
   const pulumi = (...args: string[]) => cli.pulumi(dir, args);
   const NAMES = ["ci-1", "ci-2", "ci-3", "ci-4", "ci-5", "ci-6"];
   const onServer = () => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP);
-  const exported = async () => JSON.parse(ok(await pulumi("stack", "export"))).deployment as { resources?: { type: string; outputs?: { tokenId?: number; name?: string } }[]; pending_operations?: unknown[] };
+  const exported = async () =>
+    JSON.parse(ok(await pulumi("stack", "export"))).deployment as { resources?: { type: string; outputs?: { tokenId?: number; name?: string } }[]; pending_operations?: { type?: string; resource?: { inputs?: { name?: string } } }[] };
 
   beforeAll(async () => {
     cli = plainCli();
@@ -127,11 +147,22 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
 
     const before = await exported();
     expect(before.pending_operations?.length ?? 0).toBe(ON_THE_WIRE);
-    const r = await pulumi("up", "--yes", "--skip-preview");
+    // Without confirmation nothing is touched: each leftover is refused, named, with the command.
+    const leftovers = onServer().filter((t) => cutShort.includes(t.tokenName));
+    h.running.emulator.log.length = 0;
+    const refused = await pulumi("up", "--yes", "--skip-preview");
+    const said = refused.stdout + refused.stderr;
+    expect(refused.code).not.toBe(0);
+    for (const t of leftovers) expect(said).toMatch(new RegExp(`named "${t.tokenName}" already exists for user svc-backup \\(token id ${t.accessTokenId}, created [^)]+\\)\\. It looks like one that a run of this stack cut short left behind`));
+    expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
+    const ids = printedSettle(said);
+    // The check the refusal asks for: each id's token is one Pulumi recorded as interrupted while creating.
+    expect(ids.map((id) => onServer().find((t) => t.accessTokenId === id)?.tokenName).sort()).toEqual(pendingNames(await exported()));
+    const r = await cli.pulumi(dir, ["up", "--yes", "--skip-preview"], { COMMVAULT_TOKENS_SETTLE: ids.join(",") });
     const text = r.stdout + r.stderr;
-    if (r.code !== 0) throw new Error(`pulumi up after the kill exited ${r.code}\n${text}`);
+    if (r.code !== 0) throw new Error(`COMMVAULT_TOKENS_SETTLE=${ids.join(",")} pulumi up exited ${r.code}\n${text}`);
     for (const name of cutShort) {
-      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, confirmed by COMMVAULT_TOKENS_SETTLE as one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
     }
     expect(text).toContain("pulumi refresh --clear-pending-creates --yes");
 
@@ -195,18 +226,21 @@ describe("end to end: a YAML program's `pulumi up` killed mid-create, through th
     const urn = `urn:pulumi:dev::killed-yaml::commvault:index:AccessToken::${used.tokenName}`;
     expect(text).toContain(`it is not taken for such a token because it has been used`);
     expect(text).toContain(`declaring \`adopt: { tokenId: ${used.accessTokenId} }\` on this resource (${urn}) and running \`pulumi up\``);
-    for (const name of cutShort.slice(1)) {
-      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, is taken for one that a run cut short left behind`));
-    }
+    // The others are refused until confirmed; the printed command names them, never the used one.
+    const others = onServer().filter((t) => cutShort.slice(1).includes(t.tokenName));
+    for (const t of others) expect(text).toMatch(new RegExp(`named "${t.tokenName}" already exists for user svc-backup \\(token id ${t.accessTokenId}, created [^)]+\\)\\. It looks like one that a run of this stack cut short left behind`));
+    const ids = printedSettle(text);
+    expect([...ids].sort((a, b) => a - b)).toEqual(others.map((t) => t.accessTokenId).sort((a, b) => a - b));
     expect(onServer().find((t) => t.accessTokenId === used.accessTokenId)).toBeDefined();
 
-    // The ways out the output named, in order: adopt it, up, clear the records.
+    // The ways out the output named, in order: adopt the used one, the printed command, clear the records.
     const file = path.join(dir, "Pulumi.yaml");
     const yaml = fs.readFileSync(file, "utf8");
     const at = yaml.indexOf(`      name: ${used.tokenName}\n`);
     fs.writeFileSync(file, `${yaml.slice(0, at)}      adopt:\n        tokenId: ${used.accessTokenId}\n${yaml.slice(at)}`);
-    const second = await pulumi("up", "--yes", "--skip-preview");
-    if (second.code !== 0) throw new Error(`pulumi up with adopt exited ${second.code}\n${second.stdout}\n${second.stderr}`);
+    const second = await cli.pulumi(dir, ["up", "--yes", "--skip-preview"], { COMMVAULT_TOKENS_SETTLE: ids.join(",") });
+    if (second.code !== 0) throw new Error(`COMMVAULT_TOKENS_SETTLE=${ids.join(",")} pulumi up with adopt exited ${second.code}\n${second.stdout}\n${second.stderr}`);
+    for (const t of others) expect(second.stdout + second.stderr).toContain(`token ${t.accessTokenId}, created`);
     ok(await pulumi("refresh", "--clear-pending-creates", "--yes"));
     const state = await exported();
     expect(state.pending_operations ?? []).toEqual([]);

@@ -88,8 +88,9 @@ describe("end to end: a name that moves from one resource to another in one up",
     write();
     ok(await pulumi("up", "--yes", "--skip-preview"));
     // Its consumer uses it, as a token in service is. (An unused token of the exact declaration,
-    // made within the day, that no resource of the run holds is taken for one a run cut short
-    // left behind, and made again: see test/integration/interrupted-creates.test.ts.)
+    // made within the day, that no resource of the run holds looks like one a run cut short left
+    // behind, and is refused with the COMMVAULT_TOKENS_SETTLE command instead: see
+    // test/integration/interrupted-creates.test.ts.)
     const used = h.running.emulator.store.data.tokens.find((t) => t.tokenName === "tok-7")!;
     expect((await h.api.call("GET", "/v2/WhoAmI", { token: used.accessToken })).status).toBe(200);
     const { t7, ...rest } = spec;

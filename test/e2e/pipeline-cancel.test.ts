@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
-import { useEmulator, type Harness } from "../helpers/emulator";
+import { ADMIN, useEmulator, type Harness } from "../helpers/emulator";
 import { EXAMPLE, exampleFiles, mustPass, out, pipeline, pipelineEnv, postgresDir, startPostgres, stopPostgres } from "../helpers/gitops";
 import { killTree, killTreeAndWait, sleep, spawnJob, waitFor, type Spawned } from "../helpers/kill";
 import { ROOT } from "../helpers/pack";
@@ -207,6 +207,48 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     expect(Object.keys(rig.server()).filter((n) => n.startsWith("late-")).sort()).toEqual(["late-0", "late-1"]);
     expect(await rig.state()).toEqual({ tokens: rig.server(), pending: [] });
     expect((await pipeline(rig.dir, "nightly", env)).code).toBe(0);
+  });
+
+  test("a token a killed run's POST left is settled only through Pulumi's record: named with a creating operation pending, it is re-made; one alike for a create not pending is never touched", async () => {
+    const tokens = { ...tokensOf("heal", 3), ...tokensOf("late", 2), ...tokensOf("wire", 1) };
+    fs.writeFileSync(path.join(rig.dir, "tokens.json"), JSON.stringify(tokens, null, 2));
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 4_000, method: "GET", path: "/v4/accesstoken" });
+    const job = rig.startMerge();
+    const checkpoint = path.join(state, ".pulumi", "stacks", PROJECT, "dev.json");
+    await waitFor(() => fs.readFileSync(checkpoint, "utf8").includes('"pending_operations"'), "the creates to start (Pulumi records them as pending)");
+    await killTreeAndWait(job.pid);
+    await job.exited;
+    await h.api.ctl("DELETE", "faults");
+    // As a POST on the wire at the kill leaves it: the provider's request for wire-0, committed.
+    // And a token alike for a name this stack never began to create (another stack's, or by hand).
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    const body = (name: string) => ({ tokenName: name, userId: 21, tokenType: 3, apiEndpoints: ["/job"], allowedIPs: ["10.20.0.0/16"], renewableUntilTimestamp: Math.floor((Date.now() / 1000 + 30 * 86_400) / 86_400) * 86_400 });
+    const made = async (name: string) => ((await h.api.create(h.admin, body(name))).body.tokenInfo as { accessTokenId: number }).accessTokenId;
+    const leftover = await made("wire-0");
+    const alien = await made("alien-0");
+    await sleep(1_100);
+    expect(fs.readFileSync(checkpoint, "utf8")).toContain('"pending_operations"');
+
+    // First: only the leftover is pending, so the run settles it and converges.
+    const r = await pipeline(rig.dir, "merge", env);
+    mustPass(r);
+    expect(out(r)).toContain(`pipeline: tokens ${leftover} are leftovers of this stack's run that was cut short`);
+    expect(out(r)).toMatch(new RegExp(`token ${leftover}, created [^,]+, confirmed by COMMVAULT_TOKENS_SETTLE`));
+    expect(rig.server()["wire-0"]).toHaveLength(1);
+    expect(rig.server()["wire-0"]).not.toContain(leftover);
+    // The alike token is no resource's: state holds every other token on the server, each once.
+    const { "alien-0": untouched, ...stacks } = rig.server();
+    expect(untouched).toEqual([alien]);
+    expect(await rig.state()).toEqual({ tokens: stacks, pending: [] });
+
+    // Then a declared token whose name holds the alike one, with no create of it pending: refused, never settled.
+    fs.writeFileSync(path.join(rig.dir, "tokens.json"), JSON.stringify({ ...tokens, ...tokensOf("alien", 1) }, null, 2));
+    const refused = await pipeline(rig.dir, "merge", env);
+    expect(refused.code).toBe(1);
+    expect(out(refused)).toContain(`COMMVAULT_TOKENS_SETTLE=${alien} pulumi up`);
+    expect(out(refused)).toContain(`pipeline: token ${alien} is not settled: no creating operation of this stack pending under its name and owner`);
+    expect(rig.server()["alien-0"]).toEqual([alien]);
+    fs.writeFileSync(path.join(rig.dir, "tokens.json"), JSON.stringify(tokens, null, 2));
   });
 
   test("a lock of another machine is left alone (it may be a run that is alive); with STALE_LOCK_SECONDS, an older one is removed", async () => {

@@ -95,9 +95,9 @@ export class KillStack {
   }
 
   /** Runs `pulumi <args> --stack <stack> --non-interactive` (`stack init` takes the name itself). */
-  pulumi(args: string[]): Promise<CliResult> {
+  pulumi(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
     const withStack = args[0] === "stack" && args[1] === "init" ? args : [...args, "--stack", this.stack];
-    return this.cli.pulumi(this.dir, withStack, this.env);
+    return this.cli.pulumi(this.dir, withStack, { ...this.env, ...extraEnv });
   }
 
   declare(tokens: Declared[]): void {
@@ -242,6 +242,16 @@ export function namedCommands(output: string): string[] {
   return unique.filter((c) => !unique.some((o) => refines(o, c)));
 }
 
+/**
+ * The ids of the command a refusal printed for tokens that look like a run's leftovers,
+ * `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`: each refusal names the ids of the run so far, so the
+ * longest list, the run's last, is the one a user runs.
+ */
+export function printedSettle(output: string): string | undefined {
+  const lists = [...output.matchAll(/`COMMVAULT_TOKENS_SETTLE=([\d,]+) pulumi up`/g)].map((m) => m[1]!);
+  return lists.length ? lists.reduce((a, b) => (b.split(",").length > a.split(",").length ? b : a)) : undefined;
+}
+
 export interface Step {
   command: string;
   code: number;
@@ -264,6 +274,7 @@ export interface Recovery {
   pendingLeft: string[];
   /** When records stayed: whether the drift gate passed all the same (the tokens themselves converged). */
   gatePassed: boolean;
+  /** Deletions of an empty `.attrs` (the file backend's own repair, docs/runs-cut-short.md). */
   docsRepairs: number;
 }
 
@@ -279,15 +290,20 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> 
   let docsRepairs = 0;
   let docsCleared = false;
   let lastPending = "";
-  const run = async (args: string[], label = `pulumi ${args.join(" ")}`) => {
-    const r = await s.pulumi(args);
+  const run = async (args: string[], label = `pulumi ${args.join(" ")}`, extraEnv: NodeJS.ProcessEnv = {}) => {
+    const r = await s.pulumi(args, extraEnv);
     steps.push({ command: label, code: r.code, output: r.stdout + r.stderr });
     return r;
   };
   const gate = async () => (await run(["preview", "--refresh", "--expect-no-changes"])).code === 0;
+  // The ids the last refusal printed, for the next `up` as printed: `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`.
+  let settle: string | undefined;
   for (let round = 0; round < rounds; round++) {
-    const up = await run(["up", "--yes", "--skip-preview"]);
+    const up = settle
+      ? await run(["up", "--yes", "--skip-preview"], `COMMVAULT_TOKENS_SETTLE=${settle} pulumi up --yes --skip-preview`, { COMMVAULT_TOKENS_SETTLE: settle })
+      : await run(["up", "--yes", "--skip-preview"]);
     const text = up.stdout + up.stderr;
+    settle = up.code === 0 ? undefined : (printedSettle(text) ?? settle);
     if (/failed to load checkpoint: EOF/.test(text) && repairAttrs(s)) {
       docsRepairs++;
       steps.push({ command: "(docs/runs-cut-short.md) delete the empty <stack>.json.attrs", code: 0, output: "" });
@@ -296,6 +312,8 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> 
     for (const c of namedCommands(text)) {
       const args = followable(c);
       if (!args) continue;
+      // The refusal says "run COMMVAULT_TOKENS_SETTLE=… pulumi up, then clear the records": in that order.
+      if (printedSettle(text) && args.includes("--clear-pending-creates")) continue;
       const r = await run(args);
       // One level further: what that command's own output names (such as `pulumi cancel`).
       for (const c2 of namedCommands(r.stdout + r.stderr)) {
@@ -318,7 +336,6 @@ export async function followOutput(s: KillStack, rounds = 5): Promise<Recovery> 
       const warned = steps.some((x) => /pending operations from previous deployment/.test(x.output));
       if (warned && !docsCleared && (await gate())) {
         docsCleared = true;
-        docsRepairs++;
         await run(["refresh", "--clear-pending-creates", "--yes"], "(docs/runs-cut-short.md) pulumi refresh --clear-pending-creates --yes");
         continue;
       }

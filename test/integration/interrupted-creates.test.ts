@@ -1,6 +1,6 @@
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { configure, up } from "../helpers/lifecycle";
-import { DAY, dayFloor, iso, sharedClock } from "../helpers/time";
+import { DAY, RenewingConsumer, dayFloor, iso, sharedClock } from "../helpers/time";
 import { setUrnSource } from "../../provider/connection/runtime";
 
 /**
@@ -15,7 +15,10 @@ describe("a token that a run cut short left under the name", () => {
   afterEach(() => {
     clock.reset();
     setUrnSource(undefined);
+    delete process.env.COMMVAULT_TOKENS_SETTLE;
   });
+  /** The one who runs the stack confirms these ids as its own leftovers (read at call time). */
+  const confirm = (...ids: number[]) => (process.env.COMMVAULT_TOKENS_SETTLE = ids.join(","));
   const newRun = () => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
   const deletes = () => h.running.emulator.log.filter((e) => e.method === "DELETE").map((e) => e.path);
   const named = (name: string) => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP && t.tokenName.toLowerCase() === name.toLowerCase());
@@ -54,27 +57,121 @@ describe("a token that a run cut short left under the name", () => {
     ["Commvault's default lifetime", {}, () => ({})],
     ["a Custom scope with endpoints and an allow list", { scope: "Custom", apiEndpoints: ["/client", "/v4/servergroup"], ipAllowlist: ["10.0.0.0/24", "192.0.2.7"] }, () => ({ tokenType: 3, apiEndpoints: ["/client", "/v4/servergroup"], allowedIPs: ["10.0.0.0/24", "192.0.2.7"] })],
     ["a Microsoft SCIM token with a rolling expiry", { scope: "MicrosoftSCIM", expiresIn: "20d" }, (t: number) => ({ tokenType: 1, tokenExpiryTimestamp: dayFloor(t + 20 * DAY) })],
-  ])("with %s: recognised, revoked and made again, said by name with the command that clears Pulumi's records", async (_label, extra, sent) => {
+  ])("with %s, its id confirmed: recognised, revoked and made again, said by name with the command that clears Pulumi's records", async (_label, extra, sent) => {
     clock.day(0);
     const inputs: Record<string, unknown> = { name: "ci-13", userName: "svc-backup", ...extra };
     if (inputs.renewableUntil === "REL:40") inputs.renewableUntil = iso(dayFloor(clock.now()) + 40 * DAY);
     const orphan = await leftBehind({ tokenName: "ci-13", ...sent(clock.now()) });
+    confirm(orphan);
     const { d, text } = await rerun(inputs);
     expect(d.outs.tokenId).not.toBe(orphan);
     expect(d.outs.accessToken).toMatch(/^[0-9a-f]+$/);
     expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
     expect(named("ci-13").map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
-    expect(text).toMatch(new RegExp(`access token "ci-13" of user svc-backup: token ${orphan}, created .*, is taken for one that a run cut short left behind while creating it .*never used.*revoking it and creating it again`));
+    expect(text).toMatch(new RegExp(`access token "ci-13" of user svc-backup: token ${orphan}, created .*, confirmed by COMMVAULT_TOKENS_SETTLE as one that a run cut short left behind while creating it, shows all the evidence of it .*never used nor renewed.*revoking it and creating it again`));
     expect(text).toMatch(CLEAR);
   });
 
   test("a rolling lifetime resolved before midnight by the killed run and after it by the next: still recognised", async () => {
     clock.set(dayFloor(clock.start) + DAY - 30);
     const orphan = await leftBehind({ tokenName: "night", renewableUntilTimestamp: dayFloor(clock.now() + 90 * DAY) });
+    confirm(orphan);
     const { d } = await rerun({ name: "night", userName: "svc-backup", renewableFor: "90d" });
     expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
     // The new token has the date this run resolves: one day later than the killed run's.
     expect(d.outs.renewableUntil).toBe(iso(dayFloor(clock.now()) + 90 * DAY));
+  });
+
+  /** No write at all but the logins: nothing revoked, nothing made. */
+  const noWrite = () => expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
+  const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e);
+
+  test("a token that shows all the evidence but is not confirmed is refused before any write, naming it and the command that settles it", async () => {
+    clock.day(0);
+    const created = clock.now();
+    const orphan = await leftBehind({ tokenName: "unconfirmed" });
+    const err = await failed(rerun({ name: "unconfirmed", userName: "svc-backup" }));
+    expect(err?.message).toMatch(new RegExp(`named "unconfirmed" already exists for user svc-backup \\(token id ${orphan}, created ${iso(created).replace(".000Z", "").slice(0, 16)}`));
+    expect(err?.message).toMatch(/looks like one that a run of this stack cut short left behind while creating this resource \(.*never used nor renewed/);
+    expect(err?.message).toMatch(/only Pulumi's own record confirms it \("interrupted while creating"/);
+    expect(err?.message).toContain(`run \`COMMVAULT_TOKENS_SETTLE=${orphan} pulumi up\``);
+    expect(err?.message).toMatch(CLEAR);
+    noWrite();
+    expect(named("unconfirmed").map((t) => t.accessTokenId)).toEqual([orphan]);
+  });
+
+  test("several unconfirmed leftovers of one run: the command names every id, and run as printed it settles them all", async () => {
+    clock.day(0);
+    const a = await leftBehind({ tokenName: "left-a" });
+    const b = await leftBehind({ tokenName: "left-b" });
+    clock.set(clock.now() + 180);
+    await newRun();
+    h.running.emulator.log.length = 0;
+    const first = await failed(up({ name: "left-a", userName: "svc-backup" }));
+    const second = await failed(up({ name: "left-b", userName: "svc-backup" }));
+    expect(first?.message).toContain(`\`COMMVAULT_TOKENS_SETTLE=${a} pulumi up\``);
+    expect(second?.message).toContain(`run \`COMMVAULT_TOKENS_SETTLE=${a},${b} pulumi up\``);
+    noWrite();
+    // As printed: the variable's value is taken from the last message.
+    process.env.COMMVAULT_TOKENS_SETTLE = /COMMVAULT_TOKENS_SETTLE=([\d,]+) pulumi up/.exec(second!.message)![1];
+    await newRun();
+    h.running.emulator.log.length = 0;
+    const da = await up({ name: "left-a", userName: "svc-backup" });
+    const db = await up({ name: "left-b", userName: "svc-backup" });
+    expect(deletes().sort()).toEqual([`/v4/accesstoken/${a}`, `/v4/accesstoken/${b}`].sort());
+    expect(named("left-a").map((t) => t.accessTokenId)).toEqual([da.outs.tokenId]);
+    expect(named("left-b").map((t) => t.accessTokenId)).toEqual([db.outs.tokenId]);
+  });
+
+  test("another stack's token that differs from the declaration is never touched, even when its id is confirmed", async () => {
+    clock.day(0);
+    const other = await leftBehind({ tokenName: "theirs", renewableUntilTimestamp: dayFloor(clock.now()) + 40 * DAY });
+    confirm(other);
+    const err = await failed(rerun({ name: "theirs", userName: "svc-backup", renewableFor: "90d" }));
+    expect(err?.message).toMatch(new RegExp(`COMMVAULT_TOKENS_SETTLE lists token ${other}, but the evidence does not hold, so it is never revoked`));
+    expect(err?.message).toMatch(/because its renewable-until .* is not the declared /);
+    noWrite();
+    expect(named("theirs").map((t) => t.accessTokenId)).toEqual([other]);
+  });
+
+  test.each([
+    ["another stack declaring the same name and owner made it"],
+    ["someone made it by hand with the same attributes"],
+    ["another stack adopted it"],
+  ])("a token alike in every way is never touched without confirmation (%s)", async () => {
+    // The server shows these cases alike: a token of the declared name, scope and dates, unused.
+    clock.day(0);
+    const theirs = await leftBehind({ tokenName: "alike" });
+    const err = await failed(rerun({ name: "alike", userName: "svc-backup" }));
+    expect(err?.message).toContain(`COMMVAULT_TOKENS_SETTLE=${theirs} pulumi up`);
+    noWrite();
+    expect(named("alike").map((t) => t.accessTokenId)).toEqual([theirs]);
+  });
+
+  test("a token renewed by its holder is never touched, even when its id is confirmed", async () => {
+    clock.day(0);
+    await login();
+    const r = await h.api.create(h.admin, { tokenName: "renewed", userId: SVC_BACKUP });
+    const info = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
+    clock.set(clock.now() + 60);
+    await new RenewingConsumer(h, { accessToken: info.accessToken, refreshToken: info.refreshToken }).renew();
+    confirm(info.accessTokenId);
+    const err = await failed(rerun({ name: "renewed", userName: "svc-backup" }));
+    // The emulator's Renew leaves lastUsedTime as it was (what Commvault does there is not known):
+    // only the moved access expiry shows the renewal.
+    expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === info.accessTokenId)?.lastUsedTime).toBeFalsy();
+    expect(err?.message).toMatch(/because it has been renewed \(its access token expires at .*, not 30 minutes after its creation at /);
+    noWrite();
+    expect(named("renewed").map((t) => t.accessTokenId)).toEqual([info.accessTokenId]);
+  });
+
+  test("a malformed COMMVAULT_TOKENS_SETTLE is refused by name before any write", async () => {
+    clock.day(0);
+    await leftBehind({ tokenName: "typo" });
+    process.env.COMMVAULT_TOKENS_SETTLE = "12;13";
+    const err = await failed(rerun({ name: "typo", userName: "svc-backup" }));
+    expect(err?.message).toMatch(/COMMVAULT_TOKENS_SETTLE must be token ids separated by commas .*got "12;13"/);
+    noWrite();
   });
 
   /** The refusal: names the token, why it is not taken for a leftover, and the ways out; nothing is written. */

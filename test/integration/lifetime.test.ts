@@ -258,6 +258,27 @@ describe("tokens over time", () => {
     expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
   });
 
+  test("a declared date passed by the server's clock (ahead of ours) but not by ours, for a token extended by hand: up leaves it as it is and says why", async () => {
+    const until = iso(clock.start + 5 * DAY);
+    const d0 = await up({ name: "ahead", renewableUntil: until });
+    clock.set(clock.start + 5 * DAY + 3600);
+    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+    const later = clock.now() + 60 * DAY;
+    expect((await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { renewableUntilTimestamp: later } })).status).toBe(200);
+    // Our clock two hours behind the server's: the declared date has not passed by ours.
+    process.env.COMMVAULT_TOKENS_NOW = String(clock.start + 5 * DAY - 3600);
+    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+    const read = await provider.read!(d0.id, d0.outs);
+    const checked = await provider.check!(read.inputs!, { name: "ahead", renewableUntil: until });
+    warnings = [];
+    const u = await provider.update!(d0.id, read.props, checked.inputs as never);
+    expect(u.outs).toEqual(read.props);
+    expect(warnings.join("")).toMatch(
+      /access token "ahead" \(1:\d+\) was left as it is: the CommServe refused the declared renewableUntil .* as not in the future: it has passed by the server's clock, which is ahead of this machine's .*Set a later renewableUntil, or use a rolling lifetime/,
+    );
+    expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
+  });
+
   test("a new past date is refused by check, naming the field and the fix", async () => {
     const d0 = await up({ name: "past", renewableUntil: iso(clock.start + 5 * DAY) });
     clock.day(2);
