@@ -282,7 +282,7 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     const r = await pipeline(rig.dir, "nightly", env);
     expect(out(r)).toContain(`pipeline: removing ${attrs}: it is empty, left by a run killed while it wrote the state`);
     expect(r.code).toBe(0);
-    expect(Object.keys((await rig.state()).tokens).sort()).toEqual(["heal-0", "heal-1", "heal-2", "late-0", "late-1"]);
+    expect(Object.keys((await rig.state()).tokens).sort()).toEqual(["heal-0", "heal-1", "heal-2", "late-0", "late-1", "wire-0"]);
   });
 });
 
