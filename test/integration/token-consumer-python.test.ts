@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SVC_REPORTING, useEmulator } from "../helpers/emulator";
+import { ADMIN, SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { ROOT } from "../helpers/pack";
 import { holdConsumerLock, killHard } from "../helpers/consumer-lock";
 import { selfSignedCert } from "../helpers/tls";
@@ -36,7 +36,9 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
   const state = () => JSON.parse(fs.readFileSync(stateFile, "utf8")) as Record<string, unknown>;
   /** A token for svc-reporting, as the stack outputs hand it over. */
   const issue = async (name = "reporting-job", generation = 1) => {
-    const r = await h.api.create(h.admin, { tokenName: name, userId: SVC_REPORTING });
+    // A fresh admin session: the tests move the emulator's clock past the 30-minute idle timeout.
+    const admin = await h.api.login(ADMIN.username, ADMIN.password);
+    const r = await h.api.create(admin, { tokenName: name, userId: SVC_REPORTING });
     const t = r.body.tokenInfo as { accessTokenId: number; accessToken: string; refreshToken: string };
     return { tokenId: t.accessTokenId, generation, accessToken: t.accessToken, refreshToken: t.refreshToken };
   };
