@@ -28,6 +28,8 @@ import (
 	pkgresource "github.com/pulumi/pulumi/pkg/v3/resource"
 	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"pulumi-commvault-tokens/tools/codegen/internal/schemaload"
 )
 
 const tokenType = "commvault:index:AccessToken"
@@ -37,7 +39,7 @@ type oneLoader struct{ pkg *schema.Package }
 
 func (l oneLoader) get(name string) (*schema.Package, error) {
 	if name != l.pkg.Name {
-		return nil, fmt.Errorf("package %q: %w", name, errNoOtherPackages)
+		return nil, fmt.Errorf("package %q: %w", name, schemaload.ErrNoOtherPackages)
 	}
 	return l.pkg, nil
 }

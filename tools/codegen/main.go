@@ -9,8 +9,6 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,34 +17,14 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/blang/semver"
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+
+	"pulumi-commvault-tokens/tools/codegen/internal/schemaload"
 )
 
 const tool = "pulumi-commvault-tokens codegen"
-
-// noLoader refuses every other package: the schema refers to none.
-type noLoader struct{}
-
-var errNoOtherPackages = errors.New("the Commvault schema refers to no other package")
-
-func (noLoader) LoadPackage(string, *semver.Version) (*schema.Package, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageV2(context.Context, *schema.PackageDescriptor) (*schema.Package, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageReference(string, *semver.Version) (schema.PackageReference, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageReferenceV2(context.Context, *schema.PackageDescriptor) (schema.PackageReference, error) {
-	return nil, errNoOtherPackages
-}
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "import-code" {
@@ -71,7 +49,7 @@ func run(schemaPath, version, out string) error {
 	if err != nil {
 		return err
 	}
-	py, err := python.GeneratePackage(tool, pkg, nil, noLoader{})
+	py, err := python.GeneratePackage(tool, pkg, nil, schemaload.NoLoader{})
 	if err != nil {
 		return fmt.Errorf("python: %w", err)
 	}
@@ -182,25 +160,7 @@ func namedRequiredArgs(golang map[string][]byte) error {
 
 // bindSchema reads and binds the provider's schema, at version when one is given.
 func bindSchema(schemaPath, version string) (*schema.Package, error) {
-	raw, err := os.ReadFile(schemaPath)
-	if err != nil {
-		return nil, err
-	}
-	var spec schema.PackageSpec
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return nil, fmt.Errorf("%s: %w", schemaPath, err)
-	}
-	if version != "" {
-		spec.Version = version
-	}
-	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("%s: %s", schemaPath, diags.Error())
-	}
-	return pkg, nil
+	return schemaload.Bind(schemaPath, version)
 }
 
 // write replaces the generated files of one SDK, keeping nothing stale; files it does not

@@ -7,37 +7,12 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 
-	"github.com/blang/semver"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+	"pulumi-commvault-tokens/tools/codegen/internal/schemaload"
 )
-
-// noLoader refuses every other package: the schema refers to none (as codegen's own).
-type noLoader struct{}
-
-var errNoOtherPackages = errors.New("the Commvault schema refers to no other package")
-
-func (noLoader) LoadPackage(string, *semver.Version) (*schema.Package, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageV2(context.Context, *schema.PackageDescriptor) (*schema.Package, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageReference(string, *semver.Version) (schema.PackageReference, error) {
-	return nil, errNoOtherPackages
-}
-
-func (noLoader) LoadPackageReferenceV2(context.Context, *schema.PackageDescriptor) (schema.PackageReference, error) {
-	return nil, errNoOtherPackages
-}
 
 func main() {
 	schemaPath := flag.String("schema", "plugin/schema.json", "the provider's schema")
@@ -50,20 +25,9 @@ func main() {
 }
 
 func run(schemaPath, out string) error {
-	raw, err := os.ReadFile(schemaPath)
+	pkg, err := schemaload.Bind(schemaPath, "")
 	if err != nil {
 		return err
-	}
-	var spec schema.PackageSpec
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return fmt.Errorf("%s: %w", schemaPath, err)
-	}
-	pkg, diags, err := schema.BindSpec(spec, noLoader{}, schema.ValidationOptions{})
-	if err != nil {
-		return err
-	}
-	if diags.HasErrors() {
-		return fmt.Errorf("%s: %s", schemaPath, diags.Error())
 	}
 	page, err := reference(pkg)
 	if err != nil {
