@@ -47,6 +47,18 @@ function run(policy: ResourceValidationPolicy, props: Record<string, unknown>, o
 
 const checked = (extra: Record<string, unknown>) => ({ name: "t", scope: "Custom", apiEndpoints: ["/client"], ipAllowlist: [], replaceOnForbiddenScopeChange: false, ...extra });
 
+/** A stack of resources, as a stack policy sees them: what the policy reports, as "<name>: <message>". */
+type StackResource = { type?: string; name: string; props: Record<string, unknown> };
+function violations(policy: { validateStack: (args: StackValidationArgs, report: (m: string, urn?: string) => void) => unknown }, resources: StackResource[]): string[] {
+  const found: string[] = [];
+  const args = {
+    resources: resources.map((r) => ({ type: r.type ?? DYNAMIC_TYPE, urn: `urn:pulumi:dev::p::${r.type ?? DYNAMIC_TYPE}::${r.name}`, name: r.name, props: proxy.unknownCheckingProxy(r.props) })),
+    getConfig: () => ({}),
+  } as unknown as StackValidationArgs;
+  void policy.validateStack(args, (m, urn) => void found.push(`${urn?.split("::").pop()}: ${m}`));
+  return found;
+}
+
 describe("policy pack: every rule holds through both doors (the dynamic resource's type and the plugin's)", () => {
   beforeAll(() => {
     process.env.COMMVAULT_TOKENS_NOW = String(NOW);
@@ -161,15 +173,7 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
   });
 
   describe("no two tokens with the same owner and name in a stack", () => {
-    function stack(resources: { type?: string; name: string; props: Record<string, unknown> }[]): string[] {
-      const found: string[] = [];
-      const args = {
-        resources: resources.map((r) => ({ type: r.type ?? DYNAMIC_TYPE, urn: `urn:pulumi:dev::p::${r.type ?? DYNAMIC_TYPE}::${r.name}`, name: r.name, props: proxy.unknownCheckingProxy(r.props) })),
-        getConfig: () => ({}),
-      } as unknown as StackValidationArgs;
-      void uniqueOwnerAndName.validateStack(args, (m, urn) => void found.push(`${urn?.split("::").pop()}: ${m}`));
-      return found;
-    }
+    const stack = (resources: StackResource[]) => violations(uniqueOwnerAndName, resources);
 
     test("the same name (ignoring case) for the same owner, across both doors", () => {
       expect(stack([{ name: "a", props: { name: "ci", userName: "svc-backup" } }, { name: "b", type: PLUGIN_TYPE, props: { name: "CI", userName: "svc-backup" } }])).toEqual([
@@ -189,15 +193,7 @@ describe("policy pack: every rule holds through both doors (the dynamic resource
   });
 
   describe("no token managed by two resources of a stack", () => {
-    function stack(resources: { type?: string; name: string; props: Record<string, unknown> }[]): string[] {
-      const found: string[] = [];
-      const args = {
-        resources: resources.map((r) => ({ type: r.type ?? DYNAMIC_TYPE, urn: `urn:pulumi:dev::p::${r.type ?? DYNAMIC_TYPE}::${r.name}`, name: r.name, props: proxy.unknownCheckingProxy(r.props) })),
-        getConfig: () => ({}),
-      } as unknown as StackValidationArgs;
-      void oneResourcePerToken.validateStack(args, (m, urn) => void found.push(`${urn?.split("::").pop()}: ${m}`));
-      return found;
-    }
+    const stack = (resources: StackResource[]) => violations(oneResourcePerToken, resources);
 
     test("a new resource adopting by id a token another holds in state (registered before or after it), across both doors, names both", () => {
       const holder = { name: "a", props: { name: "ci", tokenId: 104, userId: 21 } };
