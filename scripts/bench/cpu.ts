@@ -11,6 +11,8 @@ export type Role = "engine" | "program" | "provider" | "plugin" | "other";
 export interface CpuSplit {
   total: number;
   byRole: Record<Role, number>;
+  /** The largest peak resident set (VmHWM, KiB) of any one process of each role, as last sampled. */
+  peakKb: Record<Role, number>;
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on every Linux Pulumi supports.
@@ -41,6 +43,16 @@ function readProc(pid: number): Proc | undefined {
   }
 }
 
+/** A process's peak resident set so far (VmHWM, KiB): the kernel keeps the high-water mark, so a late sample still sees an earlier peak. */
+function peakKbOf(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time of this process's waited-for children so far (ms), or undefined off Linux. */
 export function childrenCpuMs(): number | undefined {
   if (os.platform() !== "linux") return undefined;
@@ -57,7 +69,7 @@ export function childrenCpuMs(): number | undefined {
  */
 export function sampleTree(root: number, everyMs = 200): { stop(): CpuSplit | undefined } {
   if (os.platform() !== "linux") return { stop: () => undefined };
-  const seen = new Map<number, { role: Role; ticks: number }>();
+  const seen = new Map<number, { role: Role; ticks: number; peakKb: number }>();
   const before = childrenCpuMs()!;
   const tick = () => {
     let pids: number[];
@@ -78,15 +90,17 @@ export function sampleTree(root: number, everyMs = 200): { stop(): CpuSplit | un
     for (const [pid, p] of procs) {
       if (!inTree(pid)) continue;
       const known = seen.get(pid);
-      if (known) known.ticks = p.ticks;
-      else {
+      if (known) {
+        known.ticks = p.ticks;
+        known.peakKb = Math.max(known.peakKb, peakKbOf(pid));
+      } else {
         let cmd = "";
         try {
           cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
         } catch {
           /* gone */
         }
-        seen.set(pid, { role: roleOf(cmd), ticks: p.ticks });
+        seen.set(pid, { role: roleOf(cmd), ticks: p.ticks, peakKb: peakKbOf(pid) });
       }
     }
   };
@@ -96,11 +110,15 @@ export function sampleTree(root: number, everyMs = 200): { stop(): CpuSplit | un
     stop() {
       clearInterval(timer);
       const byRole: Record<Role, number> = { engine: 0, program: 0, provider: 0, plugin: 0, other: 0 };
-      for (const { role, ticks } of seen.values()) byRole[role] += ticks * TICK_MS;
+      const peakKb: Record<Role, number> = { engine: 0, program: 0, provider: 0, plugin: 0, other: 0 };
+      for (const { role, ticks, peakKb: kb } of seen.values()) {
+        byRole[role] += ticks * TICK_MS;
+        peakKb[role] = Math.max(peakKb[role], kb);
+      }
       const sampled = Object.values(byRole).reduce((a, b) => a + b, 0);
       const total = Math.max(sampled, childrenCpuMs()! - before);
       byRole.engine += total - sampled;
-      return { total, byRole };
+      return { total, byRole, peakKb };
     },
   };
 }

@@ -76,6 +76,9 @@ async function layout(b: BenchCli, name: string, stacks: number, tokens: number)
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 const cpuCell = (c?: CpuSplit) => (c ? `${sec(c.total)} (engine ${sec(c.byRole.engine)}, program ${sec(c.byRole.program)}, provider ${sec(c.byRole.provider)}, other ${sec(c.byRole.other)})` : "n/a");
 
+const mib = (kb: number) => (kb / 1024).toFixed(0);
+const memCell = (c?: CpuSplit) => (c ? `engine ${mib(c.peakKb.engine)}, program ${mib(c.peakKb.program)}, provider ${mib(Math.max(c.peakKb.provider, c.peakKb.plugin))}` : "n/a");
+
 async function main(): Promise<void> {
   const b = await benchCli();
   const rows: string[] = [];
@@ -89,15 +92,15 @@ async function main(): Promise<void> {
     const made = servers.reduce((n, s) => n + s.emulator.store.data.tokens.length, 0);
     if (made !== stacks * tokens) throw new Error(`${name}: the servers hold ${made} tokens after up, not ${stacks * tokens}`);
     const drift = await runner(b, dir, ["drift", "--parallel", String(PARALLEL)], 0);
-    rows.push(`| ${stacks} × ${tokens} | up (create) | ${sec(up.ms)} | ${cpuCell(up.cpu)} |`, `| ${stacks} × ${tokens} | drift (refresh, preview) | ${sec(drift.ms)} | ${cpuCell(drift.cpu)} |`);
+    rows.push(`| ${stacks} × ${tokens} | up (create) | ${sec(up.ms)} | ${cpuCell(up.cpu)} | ${memCell(up.cpu)} |`, `| ${stacks} × ${tokens} | drift (refresh, preview) | ${sec(drift.ms)} | ${cpuCell(drift.cpu)} | ${memCell(drift.cpu)} |`);
     for (const s of servers) await s.close();
   }
   console.log(
     [
       `Fleet runner, ${STACKS} stacks × ${TOKENS} tokens (${Math.min(PARALLEL, STACKS)} at a time) against one stack of ${STACKS * TOKENS}; every request ${LATENCY_MS} ms late.`,
       "",
-      "| Layout | Operation | Wall (s) | CPU (s), by process |",
-      "|---|---|---|---|",
+      "| Layout | Operation | Wall (s) | CPU (s), by process | Peak resident memory (MiB), the largest process of each kind |",
+      "|---|---|---|---|---|",
       ...rows,
     ].join("\n"),
   );
