@@ -9,7 +9,7 @@
  *   BENCH_GROWTH_SIZES=50,200 npx ts-node --transpile-only scripts/bench/growth.ts   # a smoke run
  *
  * Prints Markdown on stdout (progress on stderr) and, at the default sizes, writes it into
- * docs/scale.md between the growth markers; the page's words around them are written by hand.
+ * docs/scale.md ("Growth of one stack") between the growth markers; the words around them are written by hand.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
