@@ -102,7 +102,7 @@ function withSpellings(f: CheckFailure): string {
   const top = path.split(".")[0]!;
   if (!KNOWN.has(top) || !path.split(".").every((w) => KNOWN.has(w))) return f.reason;
   const note = ` (Python ${written(path, "python")}, Go ${written(path, "go")})`;
-  const at = f.reason.search(new RegExp(`\`?${path.replace(/[.[\]]/g, "\\$&")}\`?(?![\\w.])`));
+  const at = f.reason.search(new RegExp(`(?<![\\w.])\`?${path.replace(/[.[\]]/g, "\\$&")}\`?(?![\\w.])`));
   if (at < 0) return `${f.reason}${note}`;
   const end = at + (f.reason.slice(at).match(/^`?[\w.]+`?/)?.[0].length ?? path.length);
   return f.reason.slice(0, end) + note + f.reason.slice(end);

@@ -107,3 +107,10 @@ describe("the program's language, from the project the engine starts the plugin 
     expect(projectLanguage(project(undefined), {})).toBeUndefined();
   });
 });
+
+describe("the spellings of an unknown language go after the field's own name, not inside another word", () => {
+  test("a scope refusal", () => {
+    const [f] = localize([{ property: "scope", reason: 'microscope: scope "X" is not a scope' }], undefined);
+    expect(f!.reason).toBe('microscope: scope (Python scope=..., Go Scope: ...) "X" is not a scope');
+  });
+});
