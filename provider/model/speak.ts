@@ -76,13 +76,16 @@ export function translate(text: string, lang: "python" | "go"): string {
   out = out.replace(/\bset (\w+): ("[^"]*"|\d+|true|false)/g, (all, field: string, value: string) =>
     KNOWN.has(field) ? `set ${lang === "python" ? `${snake(field)}=` : `${pascal(field)}: `}${literal(value, lang)}` : all,
   );
-  if (lang === "python") out = out.replace(/\b(must be|use) true or false\b/g, "$1 True or False");
+  if (lang === "python") out = out.replace(/\b(must be|use) true or false\b/g, "$1 True or False").replace(/\bnot (true|false)\b/g, (_all, b: string) => `not ${b === "true" ? "True" : "False"}`);
   // A list of text as a fix (`e.g. ["10.0.0.0/8", "2001:db8::1"]`) is a StringArray in Go.
   if (lang === "go") out = out.replace(/\[("[^"[\]]*"(?:, "[^"[\]]*")*)\]/g, (_all, items: string) => `pulumi.StringArray{${items.replace(/"[^"]*"/g, (s) => `pulumi.String(${s})`)}}`);
   // Field names: every camelCase one and every path (`rotation.everyDays`); a bare lowercase
   // word (`scope`, `name`) only in backticks, since it is also an English word.
-  out = out.replace(/\b[a-z]+(?:\.[a-z][A-Za-z]*|\[\d+\])+|\b[a-z]+[A-Z][A-Za-z]*\b|`[a-z]+`/g, (w) => (/[A-Z.[`]/.test(w) ? spell(w, lang) : w));
-  return out;
+  // A quoted stretch is the user's own value (`name "renewableFor"`) or already the language's: kept.
+  return out
+    .split(/("(?:[^"\\]|\\.)*")/)
+    .map((part, i) => (i % 2 ? part : part.replace(/\b[a-z]+(?:\.[a-z][A-Za-z]*|\[\d+\])+|\b[a-z]+[A-Z][A-Za-z]*\b|`[a-z]+`/g, (w) => (/[A-Z.[`]/.test(w) ? spell(w, lang) : w))))
+    .join("");
 }
 
 /** The nested key a stray-key refusal suggests (`did you mean \`everyDays\`?`), with its parent's path. */

@@ -114,3 +114,10 @@ describe("the spellings of an unknown language go after the field's own name, no
     expect(f!.reason).toBe('microscope: scope (Python scope=..., Go Scope: ...) "X" is not a scope');
   });
 });
+
+describe("what the user wrote stays as written", () => {
+  test("a quoted value is never respelled; a boolean shown as the program writes it", () => {
+    expect(refusals({ name: "t", rotationTrigger: "renewableFor".repeat(30) }, "python")[0]!.reason).toMatch(/^rotation_trigger "renewableForrenewableFor/);
+    expect(refusals({ name: true }, "python")[0]!.reason).toMatch(/^name must be a string, not True; set name to/);
+  });
+});
