@@ -7,7 +7,7 @@ const RUNTIMES: Record<string, Language> = { nodejs: "nodejs", yaml: "yaml", pyt
 /**
  * The program's language, for messages in its own spelling. The engine tells a provider nothing
  * of it, but starts the plugin in the project's folder: its Pulumi.yaml names the runtime
- * (`runtime: go`, or `runtime:` with `name: python`). Without one (an inline Automation API
+ * (`runtime: go`, or `runtime:` with `name: python`, in block or flow form). Without one (an inline Automation API
  * program), the Python host's PULUMI_RUNTIME_VIRTUALENV, or a nested key that Python's SDK
  * left in snake_case, still says Python; else the language is not known (undefined).
  */
@@ -19,7 +19,10 @@ export function projectLanguage(dir = process.cwd(), env: NodeJS.ProcessEnv = pr
     } catch {
       continue;
     }
-    const m = /^runtime:[ \t]*([A-Za-z]+)[ \t]*(?:#.*)?$/m.exec(text) ?? /^runtime:[ \t]*(?:#.*)?\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*["']?([A-Za-z]+)/m.exec(text);
+    const m =
+      /^runtime:[ \t]*["']?([A-Za-z]+)["']?[ \t]*(?:#.*)?$/m.exec(text) ??
+      /^runtime:[ \t]*\{[^}]*\bname:[ \t]*["']?([A-Za-z]+)/m.exec(text) ??
+      /^runtime:[ \t]*(?:#.*)?\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*["']?([A-Za-z]+)/m.exec(text);
     if (m) return RUNTIMES[m[1]!.toLowerCase()];
   }
   return env.PULUMI_RUNTIME_VIRTUALENV ? "python" : undefined;

@@ -100,6 +100,8 @@ describe("the program's language, from the project the engine starts the plugin 
     expect(projectLanguage(project("name: p\nruntime: go\n"), {})).toBe("go");
     expect(projectLanguage(project("name: p\nruntime:\n  name: python\n  options:\n    virtualenv: venv\n"), {})).toBe("python");
     expect(projectLanguage(project("name: p\nruntime: yaml # plain\n", "Pulumi.yml"), {})).toBe("yaml");
+    expect(projectLanguage(project("name: p\nruntime: {name: python, options: {virtualenv: venv}}\n"), {})).toBe("python");
+    expect(projectLanguage(project('name: p\nruntime: "go"\n'), {})).toBe("go");
     expect(projectLanguage(project("name: p\nruntime: dotnet\n"), {})).toBeUndefined();
   });
   test("without a project: Python's host variable, else unknown", () => {
