@@ -3,6 +3,8 @@ import { importToken } from "../provider/lifecycle/import";
 import { provider } from "../provider/lifecycle/provider";
 import { listTokensOf, readQuery } from "../provider/connection/list";
 import { client } from "../provider/connection/runtime";
+import { localize } from "../provider/model/speak";
+import { languageOf } from "./language";
 import { outputs, plain } from "./wire";
 
 type Obj = Record<string, unknown>;
@@ -29,7 +31,8 @@ export const door = {
 
   async check(olds: Obj, news: Obj): Promise<dynamic.CheckResult> {
     const r = await provider.check!(olds, news);
-    return { inputs: plain(r.inputs), failures: r.failures ?? [] };
+    // The core's refusals name fields as the schema does: said in the program's own spelling.
+    return { inputs: plain(r.inputs), failures: localize(r.failures ?? [], languageOf(news)) };
   },
 
   async diff(id: string, olds: Obj, news: Obj): Promise<dynamic.DiffResult> {

@@ -47,10 +47,12 @@ export function editDistance(a: string, b: string, limit: number): number {
 
 /**
  * The known word a typo most likely meant, or undefined when none is close: at most one edit in
- * three letters, ignoring case (so `userid` finds `userId`). Ties go to the earlier word.
+ * three letters, ignoring case and underscores (so `userid` and `user_id` find `userId`). Ties go to
+ * the earlier word.
  */
 export function nearest(word: string, known: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
+  // Python's SDK leaves a nested key it does not know as written: `every_dayz` means `everyDays`.
+  const w = word.toLowerCase().replace(/_/g, "");
   let found: { word: string; d: number } | undefined;
   for (const k of known) {
     const limit = Math.max(1, Math.floor(k.length / 3));

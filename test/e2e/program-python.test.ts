@@ -1,8 +1,10 @@
-import { ok } from "../helpers/cli";
+import { ok, type CliResult } from "../helpers/cli";
 import { describeProgram } from "../helpers/language-program";
 import { PYTHON } from "../helpers/languages";
 
 jest.setTimeout(600_000);
+
+const flat = (r: CliResult) => (r.stdout + r.stderr).replace(/\s+/g, " ");
 
 /**
  * Issue 20 item 2: examples/python, a Python program on the generated SDK installed as a package,
@@ -18,6 +20,26 @@ describeProgram(PYTHON, ({ pulumi, writes, edit }) => {
     expect(r.stdout + r.stderr).toMatch(/unexpected keyword argument 'renewable_fro'/);
     expect(writes()).toBe(before);
     edit('renewable_fro="90d"', 'renewable_for="90d"');
+    ok(await pulumi(["preview", "--expect-no-changes"]));
+  });
+
+  test("a misspelled nested key and a nested value of the wrong type fail at preview, named as the program wrote them, with the fix in Python; nothing is written", async () => {
+    const args = "rotation=commvault.AccessTokenRotationArgs(every_days=30, overlap_days=7)";
+    const before = writes();
+    // A dict: Python's SDK translates the keys it knows and leaves a misspelled one as written.
+    edit(args, 'rotation={"every_dayz": 30, "overlap_days": 7}');
+    const typo = await pulumi(["preview"]);
+    expect(typo.code).not.toBe(0);
+    expect(flat(typo)).toContain("commvault:index:AccessToken resource 'ci' has a problem: rotation.every_dayz: `every_dayz` is not an AccessToken rotation input; did you mean `every_days`?");
+    expect(flat(typo)).not.toMatch(/value \{<nil>\}|everyDays/);
+    edit('rotation={"every_dayz": 30, "overlap_days": 7}', 'rotation={"every_days": "30", "overlap_days": 7}');
+    const wrong = await pulumi(["up", "--yes"]);
+    expect(wrong.code).not.toBe(0);
+    expect(flat(wrong)).toContain(
+      'commvault:index:AccessToken resource \'ci\' has a problem: rotation.every_days must be a whole number of days from 1 to 3650, not the string "30"; use rotation={"every_days": <days>, "before_end_days": <days>, "overlap_days": <days>} (whole days)',
+    );
+    expect(writes()).toBe(before);
+    edit('rotation={"every_days": "30", "overlap_days": 7}', args);
     ok(await pulumi(["preview", "--expect-no-changes"]));
   });
 });

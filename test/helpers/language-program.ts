@@ -29,6 +29,8 @@ export interface Language {
   allowlist: [string, string];
   /** The SCIM token's scope and lifetime turned into All's, which Commvault forbids in place. */
   scopeChange: [string, string][];
+  /** The TypeScript program's refusal of that change as this language's program gets it: its fix in the language's spelling. */
+  scopeRefusal(typescript: string): string;
   /** Puts the code `import-code` printed into the program, as its docs tell a user to. */
   paste(dir: string, code: string): void;
   /** What the printed code of the imported token must say. */
@@ -96,12 +98,12 @@ export function describeProgram(lang: Language, more: (ctx: { h: Harness; pulumi
       expect(tokens().find((t) => t.tokenName === `${p}-ci-2`)?.allowedIPs).toContain("10.30.0.0/16");
     });
 
-    test("a forbidden scope change is refused at preview with the TypeScript program's message; nothing is written", async () => {
+    test("a forbidden scope change is refused at preview with the TypeScript program's message, its fix in the program's language; nothing is written", async () => {
       for (const change of lang.scopeChange) edit(...change);
       const before = writes();
       const r = await pulumi(["preview"]);
       expect(r.code).not.toBe(0);
-      expect(all(r)).toContain(`commvault:index:AccessToken resource 'scim': property scope value {All} has a problem: ${forbiddenScopeChangeMessage("MicrosoftSCIM", "All")}`);
+      expect(all(r)).toContain(`commvault:index:AccessToken resource 'scim' has a problem: ${lang.scopeRefusal(forbiddenScopeChangeMessage("MicrosoftSCIM", "All"))}`);
       expect(writes()).toBe(before);
       for (const [from, to] of lang.scopeChange) edit(to, from);
     });

@@ -3,6 +3,12 @@ import * as path from "node:path";
 import type { Language } from "./language-program";
 import { ROOT } from "./pack";
 
+/** `text` with `from` replaced, which it must hold (else the message changed and the test is stale). */
+function swap(text: string, from: string, to: string): string {
+  if (!text.includes(from)) throw new Error(`the message no longer says ${from}: ${text}`);
+  return text.replace(from, to);
+}
+
 /** The project's environment: pulumi from PyPI and the SDK from its wheel (scripts/python-sdk.sh, run by the install script). */
 export const VENV = path.join(ROOT, ".tools/venv");
 
@@ -27,6 +33,7 @@ export const GO: Language = {
     ['Scope:     pulumi.String("MicrosoftSCIM")', 'Scope:     pulumi.String("All")'],
     ['ExpiresIn: pulumi.String("30d")', 'RenewableFor: pulumi.String("30d")'],
   ],
+  scopeRefusal: (ts) => `Scope: ${swap(ts, "set replaceOnForbiddenScopeChange: true", "set ReplaceOnForbiddenScopeChange: pulumi.Bool(true)")}`,
   paste(dir, code) {
     fs.writeFileSync(path.join(dir, "imported.go"), code);
     const main = path.join(dir, "main.go");
@@ -56,6 +63,7 @@ export const PYTHON: Language = {
     ['scope="MicrosoftSCIM"', 'scope="All"'],
     ['expires_in="30d"', 'renewable_for="30d"'],
   ],
+  scopeRefusal: (ts) => swap(ts, "set replaceOnForbiddenScopeChange: true", "set replace_on_forbidden_scope_change=True"),
   paste(dir, code) {
     fs.appendFileSync(path.join(dir, "__main__.py"), `\n${code}`);
   },

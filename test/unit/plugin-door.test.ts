@@ -57,6 +57,15 @@ describe("plugin door", () => {
     expect(failures).toEqual((await provider.check!(olds, news)).failures);
   });
 
+  test("a nested refusal goes as the resource's, naming its field first (the engine would print `value {<nil>}`)", async () => {
+    // This checkout's Pulumi.yaml says nodejs: the schema's spelling, as the dynamic provider gives it.
+    const news = { name: "ci", rotation: { everyDayz: 30 } };
+    const r = await check(new provproto.CheckRequest().setUrn(URN).setOlds(struct({})).setNews(struct(news)));
+    const failures = r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
+    expect(failures).toEqual([{ property: "", reason: "rotation.everyDayz: `everyDayz` is not an AccessToken rotation input; did you mean `everyDays`?" }]);
+    expect((await provider.check!({}, news)).failures).toEqual([{ property: "rotation.everyDayz", reason: failures[0]!.reason.replace("rotation.everyDayz: ", "") }]);
+  });
+
   test("check returns the core's canonical inputs", async () => {
     const news = { name: "ci", ipAllowlist: ["10.0.0.1/32", "10.0.0.1", "2001:DB8::1"] };
     const r = await check(new provproto.CheckRequest().setUrn(URN).setOlds(struct({})).setNews(struct(news)));
