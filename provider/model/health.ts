@@ -65,8 +65,8 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
   // Passed by our clock, or by the server's (ahead of ours): the server refuses it either way.
   const passed = wanted !== undefined && wanted <= latest(now, serverClock);
   // Passed by the server's clock only: say so, with both times, or the user looks for the fault in the program.
-  const where = passed && wanted > now ? ` ${aheadNote(now, serverClock!)}` : "";
-  const check = where ? ", and check the CommServe's time" : "";
+  const where = passed && wanted > now ? ` ${clockAheadReason(now, serverClock!)}` : "";
+  const check = where ? CLOCK_HINT : "";
   // A passed date never reaches a PUT, whatever the server's date is (one set in Command Center since).
   if (!ended && passed && wanted !== end) {
     return { kind: "stale-date", alive: true, reason: `the program declares ${field}: ${declared}, which has passed${where}, while the token is ${label} ${at(end)} (set outside Pulumi); a passed date cannot be sent. ${fix}${check}` };
@@ -79,11 +79,14 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
   };
 }
 
+/** Ends a refusal whose date passed by the server's clock only: the fault may be that clock. */
+const CLOCK_HINT = ", and check the CommServe's time (an NTP source for both machines keeps them together)";
+
 /** The later of our clock and the server's last known one: by then a declared date has surely passed on the server. */
 export function latest(now: number, serverClock: number | undefined): number {
   return serverClock === undefined ? now : Math.max(now, serverClock);
 }
 
-function aheadNote(now: number, serverClock: number): string {
+function clockAheadReason(now: number, serverClock: number): string {
   return `by the CommServe's clock, which is ahead of this machine's (the CommServe's clock said ${at(serverClock)} in its last answer; this machine's clock says ${at(now)})`;
 }

@@ -292,7 +292,7 @@ describe("tokens over time", () => {
           `(the CommServe's clock said ${iso(clock.start + 5 * DAY + 3600)} in its last answer; this machine's clock says ${iso(clock.start + 5 * DAY - 3600)}), ` +
           `while the token is renewable until ${iso(later)} (set outside Pulumi); a passed date cannot be sent.`,
       );
-      expect(warnings.join("")).toMatch(/and check the CommServe's time; until then `pulumi up` leaves this token as it is \(no call\)/);
+      expect(warnings.join("")).toMatch(/and check the CommServe's time \(an NTP source for both machines keeps them together\); until then `pulumi up` leaves this token as it is \(no call\)/);
       const u = await provider.update!(d0.id, read.props, news);
       expect(u.outs).toEqual(read.props);
       expect(warnings.join("")).toMatch(/access token "ahead" \(1:\d+\) was left as it is: the program declares renewableUntil: .*, which has passed by the CommServe's clock/);

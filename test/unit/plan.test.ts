@@ -144,7 +144,7 @@ describe("plan: a declared date between our clock and the server's (ahead)", () 
       "the program declares renewableUntil: 2027-01-05T12:00:00Z, which has passed by the CommServe's clock, which is ahead of this machine's " +
         "(the CommServe's clock said 2027-01-05T13:00:00Z in its last answer; this machine's clock says 2027-01-05T11:00:00Z), " +
         "while the token is renewable until 2027-03-01T00:00:00Z (set outside Pulumi); a passed date cannot be sent. " +
-        "Set a later renewableUntil, or use a rolling lifetime (renewableFor) to have it extended in place, and check the CommServe's time",
+        "Set a later renewableUntil, or use a rolling lifetime (renewableFor) to have it extended in place, and check the CommServe's time (an NTP source for both machines keeps them together)",
     );
   });
 
