@@ -69,6 +69,8 @@ export class CommvaultClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private serverDate?: number;
+  /** Whether the server answered since the last forgetServerClock (with a Date header or not). */
+  private answered = false;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -105,9 +107,15 @@ export class CommvaultClient {
     return this.serverDate;
   }
 
+  /** Whether the server has answered since the run began: if so and serverClock() is undefined, its answers carry no readable Date. */
+  heardFrom(): boolean {
+    return this.answered;
+  }
+
   /** A new run learns the server's clock anew (a test may have moved it since). */
   forgetServerClock(): void {
     this.serverDate = undefined;
+    this.answered = false;
   }
 
   /** Text with every secret this client has seen replaced; for callers building their own messages. */
@@ -280,8 +288,11 @@ export class CommvaultClient {
         const answer = await this.http.request({ method: call.method, url: call.path, params: call.params, data: call.body, headers });
         res = answer;
         // A gateway's own 5xx may carry its clock, not the CommServe's.
-        const date = answer.status < 500 ? parseHttpDate(headerOf(answer, "date")) : undefined;
-        if (date !== undefined) this.serverDate = date;
+        if (answer.status < 500) {
+          this.answered = true;
+          const date = parseHttpDate(headerOf(answer, "date"));
+          if (date !== undefined) this.serverDate = date;
+        }
       } catch (e) {
         if (CommvaultError.isInstance(e)) throw e;
         networkCode = networkCodeOf(e);

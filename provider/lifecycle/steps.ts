@@ -52,8 +52,9 @@ export async function planWithClock(olds: AccessTokenState, news: AccessTokenInp
   let plan = planChange(olds, news, owner, now, moved, serverClockOf(olds.server));
   // A PUT of a declared date, and the server's clock unknown to this run (a preview with no
   // refresh makes no call): learn it from the owner's list (shared by the wave) before planning
-  // to send a date the server may count as passed. Without a readable Date header, as before.
-  if (sendsDeclaredDate(plan, news) && serverClockOf(olds.server) === undefined) {
+  // to send a date the server may count as passed. A server whose answers carry no readable Date
+  // is asked once per run, not per token; then as before (a refused PUT is the last defence).
+  if (sendsDeclaredDate(plan, news) && serverClockOf(olds.server) === undefined && !heardFrom(olds.server)) {
     try {
       await lister(olds.server).recent(olds.userId);
     } catch {
@@ -64,6 +65,15 @@ export async function planWithClock(olds: AccessTokenState, news: AccessTokenInp
   if (plan.health?.kind !== "recreate" || olds.tokenId === undefined) return plan;
   const live = (await lister(olds.server).tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
   return live ? planChange(refreshed(olds, live), news, owner, now, moved, serverClockOf(olds.server)) : plan;
+}
+
+/** Whether that CommServe has answered in this run (false when its settings do not resolve). */
+function heardFrom(server: string | undefined): boolean {
+  try {
+    return client(server).heardFrom();
+  } catch {
+    return false;
+  }
 }
 
 /** The CommServe's clock as its last answer in this run dated it (see CommvaultClient.serverClock); undefined when unknown. */

@@ -263,6 +263,7 @@ describe("client: the server's clock from the Date header", () => {
   test("recorded from the latest answer, an error answer too; a 5xx (a gateway's) or an answer without a readable Date leaves it; forgetServerClock clears it", async () => {
     const { client } = clientFor(h);
     expect(client.serverClock()).toBeUndefined();
+    expect(client.heardFrom()).toBe(false);
     const ahead = Math.floor(Date.now() / 1000) + 7200;
     h.running.emulator.clock.set(ahead);
     await client.listTokens(SVC_BACKUP);
@@ -281,7 +282,9 @@ describe("client: the server's clock from the Date header", () => {
     h.running.emulator.variants.omitDateHeader = true;
     await client.listTokens(SVC_BACKUP);
     expect(client.serverClock()).toBe(known);
+    expect(client.heardFrom()).toBe(true);
     client.forgetServerClock();
     expect(client.serverClock()).toBeUndefined();
+    expect(client.heardFrom()).toBe(false);
   });
 });

@@ -330,6 +330,19 @@ describe("tokens over time", () => {
       expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(later);
     });
 
+    test("a server whose answers carry no Date header is asked once per run, not once per owner", async () => {
+      h.running.emulator.variants.omitDateHeader = true;
+      const until = iso(clock.start + 5 * DAY);
+      const later = iso(clock.start + 60 * DAY);
+      const made = [await up({ name: "nd-admin", renewableUntil: until }), await up({ name: "nd-svc", userName: "svc-backup", renewableUntil: until })];
+      // The program moves both dates (no hand change needed): each plan PUTs a declared date.
+      const news = await Promise.all(made.map(async (d) => (await provider.check!(d.inputs, { ...d.inputs, renewableUntil: later })).inputs as never));
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      log().length = 0;
+      for (const [i, d] of made.entries()) expect((await provider.diff!(d.id, d.outs, news[i])).changes).toBe(true);
+      expect(log().filter((e) => e.method === "GET" && e.path === "/v4/accesstoken")).toHaveLength(1);
+    });
+
     test("a server clock behind ours changes nothing: a date passed by ours is not sent (no word of the server's clock), a date in the future by ours is", async () => {
       const until = iso(clock.start + 5 * DAY);
       const behind = await extendedByHand("behind", until, clock.start + 5 * DAY - 3600, clock.start + 5 * DAY + 3600);
