@@ -82,6 +82,24 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
 /** Ends a refusal whose date passed by the server's clock only: the fault may be that clock. */
 const CLOCK_HINT = ", and check the CommServe's time (an NTP source for both machines keeps them together)";
 
+/**
+ * For a write that would bring a token to the program's own date (an adoption's PUT): why it
+ * cannot, when the date has passed by the server's clock but not by ours (ours is `check`'s to
+ * refuse); undefined otherwise. A rolling lifetime's date is the provider's, days ahead.
+ */
+export function passedOnServerReason(inputs: AccessTokenInputs, current: number | undefined, now: number, serverClock: number | undefined): string | undefined {
+  if (isUnknown(inputs.scope) || serverClock === undefined || inputs.renewableFor !== undefined || inputs.expiresIn !== undefined) return undefined;
+  const field = lifetimeField(inputs.scope);
+  const declared = inputs[field];
+  if (typeof declared !== "string" || isUnknown(declared)) return undefined;
+  const wanted = parseRfc3339(declared);
+  if (wanted === undefined || wanted === current || wanted <= now || wanted > serverClock) return undefined;
+  return (
+    `the program declares ${field}: ${declared}, which has passed ${clockAheadReason(now, serverClock)}; a passed date cannot be sent to bring the token to the program. ` +
+    `Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"})${CLOCK_HINT}`
+  );
+}
+
 /** The later of our clock and the server's last known one: by then a declared date has surely passed on the server. */
 export function latest(now: number, serverClock: number | undefined): number {
   return serverClock === undefined ? now : Math.max(now, serverClock);

@@ -343,6 +343,33 @@ describe("tokens over time", () => {
       expect(log().filter((e) => e.method === "GET" && e.path === "/v4/accesstoken")).toHaveLength(1);
     });
 
+    test("adopting a token whose end differs, with a declared date passed by the server's clock only: refused at preview, and at create, before any PUT", async () => {
+      const until = iso(clock.start + 5 * DAY);
+      h.running.emulator.clock.set(clock.start + 5 * DAY + 3600);
+      h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+      const made = await h.api.create(h.admin, { tokenName: "by-hand", renewableUntilTimestamp: clock.start + 60 * DAY });
+      const id = made.body.tokenInfo.accessTokenId as number;
+      process.env.COMMVAULT_TOKENS_NOW = String(clock.start + 5 * DAY - 3600);
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      log().length = 0;
+      const news = { name: "by-hand", renewableUntil: until, adopt: { tokenId: id } };
+      const checked = await provider.check!({}, news);
+      expect(checked.failures).toEqual([
+        {
+          property: "renewableUntil",
+          reason: expect.stringMatching(
+            new RegExp(`^adopt: access token ${id} \\("by-hand"\\): the program declares renewableUntil: ${until}, which has passed by the CommServe's clock, which is ahead of this machine's .*a passed date cannot be sent to bring the token to the program`),
+          ),
+        },
+      ]);
+      await expect(provider.create(checked.inputs as never)).rejects.toThrow(/which has passed by the CommServe's clock/);
+      expect(puts()).toEqual([]);
+      expect(stored(id).renewableUntilTimestamp).toBe(clock.start + 60 * DAY);
+      // The same adoption with the token's own date (no PUT needed) goes through.
+      const own = await provider.check!({}, { ...news, renewableUntil: iso(clock.start + 60 * DAY) });
+      expect(own.failures).toEqual([]);
+    });
+
     test("a server clock behind ours changes nothing: a date passed by ours is not sent (no word of the server's clock), a date in the future by ours is", async () => {
       const until = iso(clock.start + 5 * DAY);
       const behind = await extendedByHand("behind", until, clock.start + 5 * DAY - 3600, clock.start + 5 * DAY + 3600);
