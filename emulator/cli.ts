@@ -6,7 +6,7 @@ import { startEmulator } from "./emulator";
 
 const usage = `Usage: commvault-emulator [--port N] [--host H] [--data FILE] [--control]
        [--admin-password P] [--alice-password P] [--errors-as-200] [--token-type-names]
-       [--omit-allowed-ips] [--trust-forwarded-for] [--tls-cert FILE --tls-key FILE]
+       [--omit-allowed-ips] [--omit-date-header] [--trust-forwarded-for] [--tls-cert FILE --tls-key FILE]
 The first line printed is the API base URL. Port 0 picks a free port (default 8400).`;
 
 async function main(): Promise<void> {
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       "errors-as-200": { type: "boolean", default: false },
       "token-type-names": { type: "boolean", default: false },
       "omit-allowed-ips": { type: "boolean", default: false },
+      "omit-date-header": { type: "boolean", default: false },
       "trust-forwarded-for": { type: "boolean", default: false },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       errorsAsHttp200: values["errors-as-200"],
       tokenTypeAsNames: values["token-type-names"],
       omitAllowedIPsInList: values["omit-allowed-ips"],
+      omitDateHeader: values["omit-date-header"],
     },
   });
   console.log(running.url);

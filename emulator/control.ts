@@ -28,7 +28,7 @@ function parse(raw: string): unknown {
  *   GET    faults / POST faults       a rule or {rules:[...]} / DELETE faults
  *   GET    requests / DELETE requests the request log
  *   GET    store                      the raw store, secrets included
- *   GET    variants / POST variants   {errorsAsHttp200?, tokenTypeAsNames?, omitAllowedIPsInList?}
+ *   GET    variants / POST variants   {errorsAsHttp200?, tokenTypeAsNames?, omitAllowedIPsInList?, omitDateHeader?}
  *   POST   rate-limit / DELETE        {limit, periodSeconds}
  */
 export function control(emu: Controlled, method: string, path: string, _q: URLSearchParams, raw: string): ApiResponse {

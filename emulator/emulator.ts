@@ -64,7 +64,7 @@ export class Emulator {
   }
 
   private startVariants(): Variants {
-    return { errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, ...this.options.variants };
+    return { errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, omitDateHeader: false, ...this.options.variants };
   }
 
   get context(): Context {
@@ -82,6 +82,10 @@ export class Emulator {
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Every answer is dated by the emulator's settable clock, as a real server's web front end
+    // (IIS, Tomcat) dates it by the CommServe's; Node's own Date header would give the machine's.
+    if (this.variants.omitDateHeader) res.sendDate = false;
+    else res.setHeader("Date", new Date(this.clock.now() * 1000).toUTCString());
     const raw = await readBody(req);
     const url = new URL(req.url ?? "/", "http://emulator");
     const path = normalisePath(url.pathname);

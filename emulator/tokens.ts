@@ -15,6 +15,8 @@ export interface Variants {
   tokenTypeAsNames: boolean;
   /** List output leaves `allowedIPs` out. */
   omitAllowedIPsInList: boolean;
+  /** Answers carry no `Date` header (a front end set not to send one); else it gives the emulator's clock. */
+  omitDateHeader: boolean;
 }
 
 export interface Context {

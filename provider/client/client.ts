@@ -3,6 +3,7 @@ import * as https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import type { z } from "zod";
 import { CommvaultError, CreateAnswerLostError, commvaultError, notFromCommvault, statusSpeaksForItself, type FailureInput } from "./errors";
+import { parseHttpDate } from "./http-date";
 import { Redactor } from "./redact";
 import { DEFAULT_RETRY, backoffMs, type RetryPolicy } from "./retry";
 import * as S from "./schemas";
@@ -67,6 +68,9 @@ export class CommvaultClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  private serverDate?: number;
+  /** Whether the server answered since the last forgetServerClock (with a Date header or not). */
+  private answered = false;
 
   constructor(
     private readonly settings: ClientSettings,
@@ -92,6 +96,26 @@ export class CommvaultClient {
       }),
       maxRedirects: 0,
     });
+  }
+
+  /**
+   * The server's clock as the `Date` header of its latest answer gave it (epoch seconds), or
+   * undefined when no answer had a readable one. A fact read from the server, never the provider's
+   * "now": to the second and rounded down, so it never runs ahead of the server's own clock.
+   */
+  serverClock(): number | undefined {
+    return this.serverDate;
+  }
+
+  /** Whether the server has answered since the run began: if so and serverClock() is undefined, its answers carry no readable Date. */
+  heardFrom(): boolean {
+    return this.answered;
+  }
+
+  /** A new run learns the server's clock anew (a test may have moved it since). */
+  forgetServerClock(): void {
+    this.serverDate = undefined;
+    this.answered = false;
   }
 
   /** Text with every secret this client has seen replaced; for callers building their own messages. */
@@ -261,7 +285,14 @@ export class CommvaultClient {
       let networkCode: string | undefined;
       try {
         const headers = call.authenticated ? this.authHeaders(await (session = this.sessionToken())) : {};
-        res = await this.http.request({ method: call.method, url: call.path, params: call.params, data: call.body, headers });
+        const answer = await this.http.request({ method: call.method, url: call.path, params: call.params, data: call.body, headers });
+        res = answer;
+        // A gateway's own 5xx may carry its clock, not the CommServe's.
+        if (answer.status < 500) {
+          this.answered = true;
+          const date = parseHttpDate(headerOf(answer, "date"));
+          if (date !== undefined) this.serverDate = date;
+        }
       } catch (e) {
         if (CommvaultError.isInstance(e)) throw e;
         networkCode = networkCodeOf(e);

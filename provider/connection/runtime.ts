@@ -21,7 +21,10 @@ const current = new Map<string, Resolved>();
 
 /** A new run (configure): its name checks read lists of its own, and the last run's tokens are not its own. */
 export function forgetRun(): void {
-  for (const r of current.values()) r.lister.forget();
+  for (const r of current.values()) {
+    r.lister.forget();
+    r.client.forgetServerClock();
+  }
   startedAt = nowSeconds();
   said.clear();
   awaiting.clear();

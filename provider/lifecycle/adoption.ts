@@ -9,6 +9,8 @@ import { resolveOwner, type Owner } from "../connection/owner";
 import { rotate } from "./rotate";
 import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "../connection/runtime";
 import { sameName } from "../model/names";
+import { passedOnServerReason } from "../model/health";
+import { nowSeconds } from "../connection/clock";
 
 /**
  * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the
@@ -56,6 +58,11 @@ async function find(inputs: AccessTokenInputs): Promise<Found> {
       },
     };
   }
+  // The PUT that brings the token to the program must not carry a date the server counts as
+  // passed: its clock is known from the list just read.
+  const current = isFixedScope(scope) ? token.tokenExpiryTimestamp : token.renewableUntilTimestamp;
+  const passed = passedOnServerReason(inputs, current, nowSeconds(), c.serverClock());
+  if (passed) return { owner, token, problem: { property: isFixedScope(scope) ? "expiresAt" : "renewableUntil", reason: `adopt: access token ${token.accessTokenId} ("${token.tokenName}"): ${passed}` } };
   return { owner, token };
 }
 

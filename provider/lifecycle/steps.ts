@@ -10,6 +10,7 @@ import type { AccessTokenState } from "../model/state";
 import { me } from "../connection/owner";
 import { callerName, client, lateCommitMs, lister, serverUrl, warn } from "../connection/runtime";
 import { sameName } from "../model/names";
+import { parseRfc3339 } from "../model/time";
 
 /** Helpers of the lifecycle methods, each for the CommServe a resource lives on (`server`). */
 
@@ -48,10 +49,52 @@ export async function warnIfCallerMoved(olds: AccessTokenState, news: AccessToke
  */
 export async function planWithClock(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict, now: number): Promise<Plan> {
   const moved = serverMoved(olds, news);
-  const plan = planChange(olds, news, owner, now, moved);
+  let plan = planChange(olds, news, owner, now, moved, serverClockOf(olds.server));
+  // A PUT of a declared date, and the server's clock unknown to this run (a preview with no
+  // refresh makes no call): learn it from the owner's list (shared by the wave) before planning
+  // to send a date the server may count as passed. A server whose answers carry no readable Date
+  // is asked once per run, not per token; then as before (a refused PUT is the last defence).
+  if (sendsDeclaredDate(plan, news) && serverClockOf(olds.server) === undefined && !heardFrom(olds.server)) {
+    try {
+      await lister(olds.server).recent(olds.userId);
+    } catch {
+      // Unreachable now: the write, if any, says so.
+    }
+    plan = planChange(olds, news, owner, now, moved, serverClockOf(olds.server));
+  }
   if (plan.health?.kind !== "recreate" || olds.tokenId === undefined) return plan;
   const live = (await lister(olds.server).tokens(olds.userId)).find((t) => t.accessTokenId === olds.tokenId);
-  return live ? planChange(refreshed(olds, live), news, owner, now, moved) : plan;
+  return live ? planChange(refreshed(olds, live), news, owner, now, moved, serverClockOf(olds.server)) : plan;
+}
+
+/** Whether that CommServe has answered in this run (false when its settings do not resolve). */
+function heardFrom(server: string | undefined): boolean {
+  try {
+    return client(server).heardFrom();
+  } catch {
+    return false;
+  }
+}
+
+/** The CommServe's clock as its last answer in this run dated it (see CommvaultClient.serverClock); undefined when unknown. */
+function serverClockOf(server: string | undefined): number | undefined {
+  try {
+    return client(server).serverClock();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the plan PUTs the program's own absolute date (renewableUntil / expiresAt as written,
+ * not one that a rolling lifetime or Commvault's default made, which lie days ahead).
+ */
+function sendsDeclaredDate(plan: Plan, news: AccessTokenInputs): boolean {
+  if (plan.action !== "update" || plan.refuse || plan.rotate) return false;
+  if (news.renewableFor !== undefined || news.expiresIn !== undefined) return false;
+  const sent = plan.patch.renewableUntilTimestamp ?? plan.patch.tokenExpiryTimestamp;
+  const declared = [news.renewableUntil, news.expiresAt].map((d) => (typeof d === "string" ? parseRfc3339(d) : undefined));
+  return sent !== undefined && declared.includes(sent);
 }
 
 /**

@@ -28,7 +28,12 @@ export type Health =
 
 const at = (s: number) => formatEpoch(s);
 
-export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: number): Health {
+/**
+ * `serverClock` is the CommServe's clock as its last answer dated it (undefined when unknown): a
+ * fact read, not "now". A declared date is sent only when it is in the future by both clocks, as
+ * the server judges it by its own; everything else is judged by the one clock.
+ */
+export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: number, serverClock?: number): Health {
   if (isUnknown(inputs.scope) || state.scope !== inputs.scope) return { kind: "live" };
   const scope = state.scope;
   if (!isFixedScope(scope) && state.accessTokenExpiresAt !== undefined) {
@@ -57,14 +62,49 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
   if (isUnknown(declared)) return { kind: "live" };
   const wanted = parseRfc3339(declared);
   const fix = `Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place`;
+  // Passed by our clock, or by the server's (ahead of ours): the server refuses it either way.
+  const passed = wanted !== undefined && wanted <= latest(now, serverClock);
+  // Passed by the server's clock only: say so, with both times, or the user looks for the fault in the program.
+  const where = passed && wanted > now ? ` ${clockAheadReason(now, serverClock!)}` : "";
+  const check = where ? CLOCK_HINT : "";
   // A passed date never reaches a PUT, whatever the server's date is (one set in Command Center since).
-  if (!ended && wanted !== undefined && wanted <= now && wanted !== end) {
-    return { kind: "stale-date", alive: true, reason: `the program declares ${field}: ${declared}, which has passed, while the token is ${label} ${at(end)} (set outside Pulumi); a passed date cannot be sent. ${fix}` };
+  if (!ended && passed && wanted !== end) {
+    return { kind: "stale-date", alive: true, reason: `the program declares ${field}: ${declared}, which has passed${where}, while the token is ${label} ${at(end)} (set outside Pulumi); a passed date cannot be sent. ${fix}${check}` };
   }
   if (!ended) return { kind: "live" };
-  if (wanted !== undefined && wanted > now) return { kind: "extend", reason: `${label} ${at(end)} has passed`, until: wanted };
+  if (wanted !== undefined && !passed) return { kind: "extend", reason: `${label} ${at(end)} has passed`, until: wanted };
   return {
     kind: "stale-date",
-    reason: `${label} ${at(end)} has passed, and the program still declares ${field}: ${declared}. ${fix}`,
+    reason: `${label} ${at(end)} has passed, and the program still declares ${field}: ${declared}${where ? `, which has passed${where}` : ""}. ${fix}${check}`,
   };
+}
+
+/** Ends a refusal whose date passed by the server's clock only: the fault may be that clock. */
+const CLOCK_HINT = ", and check the CommServe's time (an NTP source for both machines keeps them together)";
+
+/**
+ * For a write that would bring a token to the program's own date (an adoption's PUT): why it
+ * cannot, when the date has passed by the server's clock but not by ours (ours is `check`'s to
+ * refuse); undefined otherwise. A rolling lifetime's date is the provider's, days ahead.
+ */
+export function passedOnServerReason(inputs: AccessTokenInputs, current: number | undefined, now: number, serverClock: number | undefined): string | undefined {
+  if (isUnknown(inputs.scope) || serverClock === undefined || inputs.renewableFor !== undefined || inputs.expiresIn !== undefined) return undefined;
+  const field = lifetimeField(inputs.scope);
+  const declared = inputs[field];
+  if (typeof declared !== "string" || isUnknown(declared)) return undefined;
+  const wanted = parseRfc3339(declared);
+  if (wanted === undefined || wanted === current || wanted <= now || wanted > serverClock) return undefined;
+  return (
+    `the program declares ${field}: ${declared}, which has passed ${clockAheadReason(now, serverClock)}; a passed date cannot be sent to bring the token to the program. ` +
+    `Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"})${CLOCK_HINT}`
+  );
+}
+
+/** The later of our clock and the server's last known one: by then a declared date has surely passed on the server. */
+export function latest(now: number, serverClock: number | undefined): number {
+  return serverClock === undefined ? now : Math.max(now, serverClock);
+}
+
+function clockAheadReason(now: number, serverClock: number): string {
+  return `by the CommServe's clock, which is ahead of this machine's (the CommServe's clock said ${at(serverClock)} in its last answer; this machine's clock says ${at(now)})`;
 }

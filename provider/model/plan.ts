@@ -1,4 +1,4 @@
-import { judge, type Health } from "./health";
+import { judge, latest, type Health } from "./health";
 import type { AccessTokenInputs } from "./inputs";
 import { TOKEN_TYPE, isFixedScope, scopeChangeAllowed } from "./scope";
 import type { AccessTokenState } from "./state";
@@ -41,8 +41,10 @@ export type OwnerVerdict = "same" | "changed" | "unknown";
 /**
  * Pure: from the state, the new (checked) inputs, the owner verdict and the clock to what must
  * happen. Without `now`, nothing is judged by time (the health of the token, rotation, retirement).
+ * `serverClock`, the CommServe's clock as its last answer dated it, only keeps a declared date that
+ * has passed by it from being sent (see `judge`).
  */
-export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same", now?: number, serverMoved?: boolean): Plan {
+export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owner: OwnerVerdict = "same", now?: number, serverMoved?: boolean, serverClock?: number): Plan {
   const replaces: (keyof AccessTokenInputs | "accessToken")[] = [];
   const changed: (keyof AccessTokenInputs)[] = [];
   const patch: ModifyPatch = {};
@@ -76,7 +78,7 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
   const field = !unknown(news.scope) && isFixedScope(news.scope) ? "expiresAt" : "renewableUntil";
   const wanted = news[field];
   // A declared date that has passed is never sent (the server refuses it): the health says so.
-  const passed = now !== undefined && !unknown(wanted) && (parseRfc3339(wanted ?? "") ?? Infinity) <= now;
+  const passed = now !== undefined && !unknown(wanted) && (parseRfc3339(wanted ?? "") ?? Infinity) <= latest(now, serverClock);
   if (wanted !== undefined && !passed && (unknown(wanted) || parseRfc3339(wanted) !== parseRfc3339(olds[field] ?? ""))) {
     changed.push(field);
     const seconds = parseRfc3339(wanted);
@@ -94,7 +96,7 @@ export function planChange(olds: AccessTokenState, news: AccessTokenInputs, owne
   }
 
   const work: TimeWork = {};
-  const health = now === undefined ? undefined : judge(olds, news, now);
+  const health = now === undefined ? undefined : judge(olds, news, now, serverClock);
   if (health?.kind === "recreate") replaces.push("accessToken");
   if (health?.kind === "stale-date") work.refuse = health.reason;
   if (health?.kind === "extend" && patch.renewableUntilTimestamp === undefined && patch.tokenExpiryTimestamp === undefined) {

@@ -256,3 +256,35 @@ describe("client: section-6 variants", () => {
     expect((await client.modifyToken(created.accessTokenId, { tokenType: 2 })).tokenType).toBe(2);
   });
 });
+
+describe("client: the server's clock from the Date header", () => {
+  const h = useEmulator();
+
+  test("recorded from the latest answer, an error answer too; a 5xx (a gateway's) or an answer without a readable Date leaves it; forgetServerClock clears it", async () => {
+    const { client } = clientFor(h);
+    expect(client.serverClock()).toBeUndefined();
+    expect(client.heardFrom()).toBe(false);
+    const ahead = Math.floor(Date.now() / 1000) + 7200;
+    h.running.emulator.clock.set(ahead);
+    await client.listTokens(SVC_BACKUP);
+    const first = client.serverClock()!;
+    expect(first).toBeGreaterThanOrEqual(ahead);
+    expect(first).toBeLessThan(ahead + 5);
+    // Behind ours as well: a fact read, whatever it says.
+    h.running.emulator.clock.set(ahead - 86_400);
+    await expect(client.deleteToken(424242)).rejects.toMatchObject({ kind: "not-found" });
+    expect(client.serverClock()!).toBeLessThan(ahead - 86_400 + 5);
+    const known = client.serverClock();
+    h.running.emulator.clock.set(ahead);
+    await h.api.ctl("POST", "faults", { kind: "status", status: 500, count: 1, path: "/v2/whoami" });
+    await expect(client.whoAmI()).rejects.toMatchObject({ status: 500 });
+    expect(client.serverClock()).toBe(known);
+    h.running.emulator.variants.omitDateHeader = true;
+    await client.listTokens(SVC_BACKUP);
+    expect(client.serverClock()).toBe(known);
+    expect(client.heardFrom()).toBe(true);
+    client.forgetServerClock();
+    expect(client.serverClock()).toBeUndefined();
+    expect(client.heardFrom()).toBe(false);
+  });
+});

@@ -131,6 +131,29 @@ describe("emulator: section-6 variants", () => {
     const t = (await h.api.call("GET", "/V4/AccessToken", { token: h.alice })).body.tokens[0];
     expect("allowedIPs" in t).toBe(false);
   });
+
+  test("every answer is dated (RFC 7231 Date) by the emulator's settable clock, a refusal and an injected fault too; omitDateHeader leaves it out", async () => {
+    const ahead = Math.floor(Date.now() / 1000) + 3 * 86_400 + 7;
+    await h.api.ctl("POST", "clock", { now: ahead });
+    const dated = async (r: Promise<{ headers: Headers }>) => {
+      const date = (await r).headers.get("date");
+      expect(date).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      return Date.parse(date!) / 1000;
+    };
+    for (const r of [
+      h.api.call("GET", "/V4/AccessToken", { token: h.admin }),
+      h.api.create(h.admin, { tokenName: "old", renewableUntilTimestamp: ahead - 60 }),
+      h.api.call("GET", "/V4/AccessToken"),
+    ]) {
+      const at = await dated(r);
+      expect(at).toBeGreaterThanOrEqual(ahead);
+      expect(at).toBeLessThan(ahead + 5);
+    }
+    await h.api.ctl("POST", "faults", { kind: "status", status: 503, count: 1 });
+    expect(await dated(h.api.call("GET", "/User", { token: h.admin }))).toBeGreaterThanOrEqual(ahead);
+    await h.api.ctl("POST", "variants", { omitDateHeader: true });
+    expect((await h.api.call("GET", "/V4/AccessToken", { token: h.admin })).headers.get("date")).toBeNull();
+  });
 });
 
 describe("emulator: --data persistence", () => {

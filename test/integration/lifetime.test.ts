@@ -258,25 +258,141 @@ describe("tokens over time", () => {
     expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
   });
 
-  test("a declared date passed by the server's clock (ahead of ours) but not by ours, for a token extended by hand: up leaves it as it is and says why", async () => {
-    const until = iso(clock.start + 5 * DAY);
-    const d0 = await up({ name: "ahead", renewableUntil: until });
-    clock.set(clock.start + 5 * DAY + 3600);
-    h.admin = await h.api.login(ADMIN.username, ADMIN.password);
-    const later = clock.now() + 60 * DAY;
-    expect((await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { renewableUntilTimestamp: later } })).status).toBe(200);
-    // Our clock two hours behind the server's: the declared date has not passed by ours.
-    process.env.COMMVAULT_TOKENS_NOW = String(clock.start + 5 * DAY - 3600);
-    await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
-    const read = await provider.read!(d0.id, d0.outs);
-    const checked = await provider.check!(read.inputs!, { name: "ahead", renewableUntil: until });
-    warnings = [];
-    const u = await provider.update!(d0.id, read.props, checked.inputs as never);
-    expect(u.outs).toEqual(read.props);
-    expect(warnings.join("")).toMatch(
-      /access token "ahead" \(1:\d+\) was left as it is: the CommServe refused the declared renewableUntil .* as not in the future: it has passed by the server's clock, which is ahead of this machine's .*Set a later renewableUntil, or use a rolling lifetime/,
-    );
-    expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
+  describe("the server's clock, from the Date header of its answers (issue 19 item 6)", () => {
+    const puts = () => log().filter((e) => e.method === "PUT");
+    const stored = (id: number) => h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === id)!;
+    /**
+     * A token declared until `until`, extended by hand to 60 days on; then the emulator's clock at
+     * `server` and ours (COMMVAULT_TOKENS_NOW) at `ours`, and a new run that refreshes it.
+     */
+    async function extendedByHand(name: string, until: string, server: number, ours: number) {
+      const d0 = await up({ name, renewableUntil: until });
+      h.running.emulator.clock.set(server);
+      h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+      const later = server + 60 * DAY;
+      expect((await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { renewableUntilTimestamp: later } })).status).toBe(200);
+      process.env.COMMVAULT_TOKENS_NOW = String(ours);
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      const read = await provider.read!(d0.id, d0.outs);
+      expect(read.props.renewableUntil).toBe(iso(later));
+      const checked = await provider.check!(read.inputs!, { name, renewableUntil: until });
+      expect(checked.failures ?? []).toEqual([]);
+      log().length = 0;
+      warnings = [];
+      return { d0, read, news: checked.inputs as never, later };
+    }
+
+    test("passed by the server's clock (ahead of ours) but not by ours, for a token extended by hand: preview warns naming both clocks, up sends no PUT, the token stays", async () => {
+      const until = iso(clock.start + 5 * DAY);
+      const { d0, read, news, later } = await extendedByHand("ahead", until, clock.start + 5 * DAY + 3600, clock.start + 5 * DAY - 3600);
+      const diff = await provider.diff!(d0.id, read.props, news);
+      expect(diff.changes).toBe(true);
+      expect(warnings.join("")).toContain(
+        `access token "ahead" (id ${d0.outs.tokenId}): the program declares renewableUntil: ${until}, which has passed by the CommServe's clock, which is ahead of this machine's ` +
+          `(the CommServe's clock said ${iso(clock.start + 5 * DAY + 3600)} in its last answer; this machine's clock says ${iso(clock.start + 5 * DAY - 3600)}), ` +
+          `while the token is renewable until ${iso(later)} (set outside Pulumi); a passed date cannot be sent.`,
+      );
+      expect(warnings.join("")).toMatch(/and check the CommServe's time \(an NTP source for both machines keeps them together\); until then `pulumi up` leaves this token as it is \(no call\)/);
+      const u = await provider.update!(d0.id, read.props, news);
+      expect(u.outs).toEqual(read.props);
+      expect(warnings.join("")).toMatch(/access token "ahead" \(1:\d+\) was left as it is: the program declares renewableUntil: .*, which has passed by the CommServe's clock/);
+      expect(puts()).toEqual([]);
+      expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(later);
+    });
+
+    test("a run that did not refresh learns the server's clock from one list of the owner before planning to send the date", async () => {
+      const until = iso(clock.start + 5 * DAY);
+      const { d0, read, news, later } = await extendedByHand("ahead-later", until, clock.start + 5 * DAY + 60, clock.start + 5 * DAY - 60);
+      // A new run: `pulumi preview` (no --refresh) after an earlier `pulumi refresh`.
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      log().length = 0;
+      const diff = await provider.diff!(d0.id, read.props, news);
+      expect(diff.changes).toBe(true);
+      expect(warnings.join("")).toMatch(/"ahead-later" \(id \d+\): the program declares renewableUntil: .*, which has passed by the CommServe's clock, which is ahead of this machine's/);
+      expect(log().filter((e) => e.path !== "/login").map((e) => `${e.method} ${e.path}`)).toEqual(["GET /v4/accesstoken"]);
+      await provider.update!(d0.id, read.props, news);
+      expect(puts()).toEqual([]);
+      expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(later);
+    });
+
+    test("without a Date header the server's clock is unknown: the PUT is sent as before, the server refuses it, and up leaves the token as it is", async () => {
+      h.running.emulator.variants.omitDateHeader = true;
+      const until = iso(clock.start + 5 * DAY);
+      const { d0, read, news, later } = await extendedByHand("no-date", until, clock.start + 5 * DAY + 3600, clock.start + 5 * DAY - 3600);
+      expect((await provider.diff!(d0.id, read.props, news)).changes).toBe(true);
+      expect(warnings.join("")).not.toMatch(/which has passed/);
+      const u = await provider.update!(d0.id, read.props, news);
+      expect(u.outs).toEqual(read.props);
+      expect(puts().map((e) => e.status)).toEqual([400]);
+      expect(warnings.join("")).toMatch(
+        /access token "no-date" \(1:\d+\) was left as it is: the CommServe refused the declared renewableUntil .* as not in the future: it has passed by the server's clock, which is ahead of this machine's .*Set a later renewableUntil, or use a rolling lifetime/,
+      );
+      expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(later);
+    });
+
+    test("a server whose answers carry no Date header is asked once per run, not once per owner", async () => {
+      h.running.emulator.variants.omitDateHeader = true;
+      const until = iso(clock.start + 5 * DAY);
+      const later = iso(clock.start + 60 * DAY);
+      const made = [await up({ name: "nd-admin", renewableUntil: until }), await up({ name: "nd-svc", userName: "svc-backup", renewableUntil: until })];
+      // The program moves both dates (no hand change needed): each plan PUTs a declared date.
+      const news = await Promise.all(made.map(async (d) => (await provider.check!(d.inputs, { ...d.inputs, renewableUntil: later })).inputs as never));
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      log().length = 0;
+      for (const [i, d] of made.entries()) expect((await provider.diff!(d.id, d.outs, news[i])).changes).toBe(true);
+      expect(log().filter((e) => e.method === "GET" && e.path === "/v4/accesstoken")).toHaveLength(1);
+    });
+
+    test("adopting a token whose end differs, with a declared date passed by the server's clock only: refused at preview, and at create, before any PUT", async () => {
+      const until = iso(clock.start + 5 * DAY);
+      h.running.emulator.clock.set(clock.start + 5 * DAY + 3600);
+      h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+      const made = await h.api.create(h.admin, { tokenName: "by-hand", renewableUntilTimestamp: clock.start + 60 * DAY });
+      const id = made.body.tokenInfo.accessTokenId as number;
+      process.env.COMMVAULT_TOKENS_NOW = String(clock.start + 5 * DAY - 3600);
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      log().length = 0;
+      const news = { name: "by-hand", renewableUntil: until, adopt: { tokenId: id } };
+      const checked = await provider.check!({}, news);
+      expect(checked.failures).toEqual([
+        {
+          property: "renewableUntil",
+          reason: expect.stringMatching(
+            new RegExp(`^adopt: access token ${id} \\("by-hand"\\): the program declares renewableUntil: ${until}, which has passed by the CommServe's clock, which is ahead of this machine's .*a passed date cannot be sent to bring the token to the program`),
+          ),
+        },
+      ]);
+      await expect(provider.create(checked.inputs as never)).rejects.toThrow(/which has passed by the CommServe's clock/);
+      expect(puts()).toEqual([]);
+      expect(stored(id).renewableUntilTimestamp).toBe(clock.start + 60 * DAY);
+      // The same adoption with the token's own date (no PUT needed) goes through.
+      const own = await provider.check!({}, { ...news, renewableUntil: iso(clock.start + 60 * DAY) });
+      expect(own.failures).toEqual([]);
+    });
+
+    test("a server clock behind ours changes nothing: a date passed by ours is not sent (no word of the server's clock), a date in the future by ours is", async () => {
+      const until = iso(clock.start + 5 * DAY);
+      const behind = await extendedByHand("behind", until, clock.start + 5 * DAY - 3600, clock.start + 5 * DAY + 3600);
+      expect((await provider.diff!(behind.d0.id, behind.read.props, behind.news)).changes).toBe(true);
+      expect(warnings.join("")).toMatch(/"behind" \(id \d+\): the program declares renewableUntil: .*, which has passed, while the token is renewable until/);
+      expect(warnings.join("")).not.toMatch(/CommServe's clock/);
+      await provider.update!(behind.d0.id, behind.read.props, behind.news);
+      expect(puts()).toEqual([]);
+
+      const future = iso(clock.start + 6 * DAY);
+      const d0 = await up({ name: "behind-future", renewableUntil: future });
+      h.admin = await h.api.login(ADMIN.username, ADMIN.password);
+      expect((await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { renewableUntilTimestamp: clock.start + 60 * DAY } })).status).toBe(200);
+      await configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+      const read = await provider.read!(d0.id, d0.outs);
+      expect(read.props.renewableUntil).toBe(iso(clock.start + 60 * DAY));
+      const checked = await provider.check!(read.inputs!, { name: "behind-future", renewableUntil: future });
+      log().length = 0;
+      const d1 = await up({ name: "behind-future", renewableUntil: future }, { id: d0.id, inputs: checked.inputs as Record<string, unknown>, outs: read.props });
+      expect(d1.action).toBe("update");
+      expect(puts().map((e) => [e.status, e.body])).toEqual([[200, { renewableUntilTimestamp: clock.start + 6 * DAY }]]);
+      expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(clock.start + 6 * DAY);
+    });
   });
 
   test("a new past date is refused by check, naming the field and the fix", async () => {

@@ -114,3 +114,68 @@ describe("plan: owner and replacement order", () => {
     expect(planChange(state("All"), inputs("All", { userName: U }), "unknown").action).toBe("replace");
   });
 });
+
+/**
+ * Issue 19 item 6: a declared date that has passed never reaches a PUT, whatever the server's date
+ * is. The server's clock (its last answer's Date header) is a fact read, not "now": it only keeps
+ * a date that has passed by it from being sent.
+ */
+describe("plan: a declared date between our clock and the server's (ahead)", () => {
+  const t = (iso: string) => Date.parse(iso) / 1000;
+  const declared = "2027-01-05T12:00:00Z";
+  // Someone extended the token by hand: the server (and, after a refresh, state) says March.
+  const extended = state("All", { renewableUntil: "2027-03-01T00:00:00Z" });
+  const news = inputs("All", { renewableUntil: declared });
+  const ours = t("2027-01-05T11:00:00Z");
+  const servers = t("2027-01-05T13:00:00Z");
+
+  test("with the server's clock unknown or behind ours, the date is sent as before", () => {
+    for (const serverClock of [undefined, t("2027-01-05T10:00:00Z")]) {
+      expect(planChange(extended, news, "same", ours, false, serverClock)).toMatchObject({ action: "update", patch: { renewableUntilTimestamp: t(declared) } });
+    }
+  });
+
+  test("passed by the server's clock: no PUT; up refuses with the stale-date reason, naming both clocks", () => {
+    const plan = planChange(extended, news, "same", ours, false, servers);
+    expect(plan).toMatchObject({ action: "update", patch: {}, health: { kind: "stale-date", alive: true } });
+    if (plan.action !== "update") throw new Error("an update was expected");
+    expect(plan.patch.renewableUntilTimestamp).toBeUndefined();
+    expect(plan.refuse).toBe(
+      "the program declares renewableUntil: 2027-01-05T12:00:00Z, which has passed by the CommServe's clock, which is ahead of this machine's " +
+        "(the CommServe's clock said 2027-01-05T13:00:00Z in its last answer; this machine's clock says 2027-01-05T11:00:00Z), " +
+        "while the token is renewable until 2027-03-01T00:00:00Z (set outside Pulumi); a passed date cannot be sent. " +
+        "Set a later renewableUntil, or use a rolling lifetime (renewableFor) to have it extended in place, and check the CommServe's time (an NTP source for both machines keeps them together)",
+    );
+  });
+
+  test("Date has whole seconds: the declared second itself counts as passed, the next one does not", () => {
+    const at = (s: number) => planChange(extended, inputs("All", { renewableUntil: new Date(s * 1000).toISOString() }), "same", ours, false, servers);
+    expect(at(servers)).toMatchObject({ health: { kind: "stale-date" } });
+    expect(at(servers + 1)).toMatchObject({ action: "update", patch: { renewableUntilTimestamp: servers + 1 }, health: { kind: "live" } });
+  });
+
+  test("a dead token whose declared date passed by the server's clock is not 'extended' to it", () => {
+    const dead = state("OneTouchRecovery", { expiresAt: "2027-01-05T10:00:00Z" });
+    const want = inputs("OneTouchRecovery", { expiresAt: declared });
+    expect(planChange(dead, want, "same", ours, false, undefined)).toMatchObject({ action: "update", patch: { tokenExpiryTimestamp: t(declared) }, health: { kind: "extend" } });
+    const plan = planChange(dead, want, "same", ours, false, servers);
+    expect(plan).toMatchObject({ action: "update", patch: {}, health: { kind: "stale-date" } });
+    if (plan.action !== "update") throw new Error("an update was expected");
+    expect(plan.refuse).toMatch(/^expired 2027-01-05T10:00:00Z has passed, and the program still declares expiresAt: 2027-01-05T12:00:00Z, which has passed by the CommServe's clock, which is ahead of this machine's/);
+  });
+
+  test("beside other changes: the date stays out of the patch, and up refuses the whole update (as for a date passed by our clock)", () => {
+    const plan = planChange(extended, { ...news, ipAllowlist: ["10.1.0.0/16"] }, "same", ours, false, servers);
+    expect(plan).toMatchObject({ action: "update", patch: { allowedIPs: ["10.1.0.0/16"] } });
+    if (plan.action !== "update") throw new Error("an update was expected");
+    expect(plan.patch.renewableUntilTimestamp).toBeUndefined();
+    expect(plan.refuse).toMatch(/ahead of this machine's/);
+  });
+
+  test("the server's clock never moves 'now': a token on Commvault's default lifetime is judged by ours", () => {
+    const onDefault = state("All", { renewableUntil: "2027-01-05T12:00:00Z" });
+    const plan = planChange(onDefault, inputs("All", { renewableUntil: undefined }), "same", ours, false, servers);
+    expect(plan.action).toBe("none");
+    expect(plan.health?.kind).toBe("live");
+  });
+});
