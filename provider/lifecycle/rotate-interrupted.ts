@@ -52,7 +52,7 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
   const declared = { req: createRequest(news, owner), scope: news.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now, runStart: s.runStart };
   const user = olds.userName ?? olds.userId;
   const created = formatEpoch(clash.createdTime ?? 0);
-  const sign = `this resource's token ${olds.tokenId} already holds its aside name "${aside}" (a rotation's first step, which only this resource's own rotation takes)`;
+  const sign = `this resource's token ${olds.tokenId} already holds its aside name "${aside}", a rotation's first step, which only this resource's own rotation takes`;
   const why = notLeftBehindBecause(clash, declared, lister.made, lister.held);
   const listed = s.confirmed.has(clash.accessTokenId);
   if (why !== undefined) {
@@ -72,7 +72,8 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
       `rotating access token "${news.name}": a Commvault access token named "${clash.tokenName}" already exists for user ${user} (token id ${clash.accessTokenId}, created ${created}). ` +
         `It looks like the new token of a rotation of this resource that a run of this stack cut short left behind: ${sign}, and token ${clash.accessTokenId} shows all the evidence of a token that run made (${EVIDENCE}); ` +
         "but the server cannot show whose it is (another stack declaring the same name and owner, or a token made by hand, looks the same): " +
-        "only Pulumi's own record confirms it (\"interrupted while updating\" for this resource in the killed run's record, which `pulumi stack export` shows as a pending operation of type `updating` until the next `pulumi up` drops it). " +
+        "only Pulumi's own record confirms it: the warning of the first run after the one cut short (\"Attempting to deploy or update resources with ... pending operations from previous deployment\") lists this resource as \"interrupted while updating\"; " +
+        "Pulumi drops that record in that run, so later runs no longer list it. " +
         `Nothing was touched; token ${olds.tokenId} keeps working as "${aside}". If ${ids.length > 1 ? `tokens ${list} are` : `token ${list} is`} this stack's, run \`${SETTLE_ENV}=${list} pulumi up\` ` +
         "(it revokes each, whose secret was lost, and makes it again: here it finishes the rotation). " +
         `If not, delete or rename token ${clash.accessTokenId} in Command Center, then run \`pulumi up\` again.`,
@@ -80,6 +81,6 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
   }
   s.say(
     `rotating access token "${news.name}" of user ${user}: token ${clash.accessTokenId}, created ${created}, confirmed by ${SETTLE_ENV} as the new token of this resource's rotation that a run cut short left behind ` +
-      `(${sign}), shows all the evidence of it (${EVIDENCE}); its secret was lost with that run: revoking it and finishing the rotation (token ${olds.tokenId} stays aside as "${aside}" for the overlap)`,
+      `(${sign}), and shows all the evidence of it (${EVIDENCE}); its secret was lost with that run: revoking it and finishing the rotation (token ${olds.tokenId} stays aside as "${aside}" for the overlap)`,
   );
 }
