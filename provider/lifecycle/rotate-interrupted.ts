@@ -59,7 +59,7 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
     throw new Error(
       `rotating access token "${news.name}": a Commvault access token named "${clash.tokenName}" already exists for user ${user} (token id ${clash.accessTokenId}, created ${created}); names are unique per user. ` +
         (listed ? `${SETTLE_ENV} lists token ${clash.accessTokenId}, but the evidence does not hold, so it is never revoked. ` : "") +
-        `${sign[0]!.toUpperCase()}${sign.slice(1)}, so a rotation of it was cut short, and that run may have made token ${clash.accessTokenId}; ` +
+        `A rotation of this resource was cut short (${sign}), and that run may have made token ${clash.accessTokenId}; ` +
         `but it is not taken for that rotation's new token because ${why}, so it was not touched. ` +
         `If it is not needed, revoke it in Command Center and run \`pulumi up\` again: the rotation finishes. Otherwise rename it in Command Center, or give this resource${s.urn ? ` (${s.urn})` : ""} another name; ` +
         `token ${olds.tokenId} keeps working as "${aside}" meanwhile.`,

@@ -125,7 +125,7 @@ describe("a rotation that a run cut short left half done", () => {
     confirm(left!);
     const err = await failed(rerun(d0));
     expect(err?.message).toMatch(new RegExp(`already exists for user svc-backup \\(token id ${left}, created [^)]*\\); names are unique per user. COMMVAULT_TOKENS_SETTLE lists token ${left}, but the evidence does not hold, so it is never revoked`));
-    expect(err?.message).toMatch(/is not taken for that rotation's new token because it has been used \(last at /);
+    expect(err?.message).toMatch(/A rotation of this resource was cut short \(this resource.s token \d+ already holds its aside name "used~g1".*\), and that run may have made token \d+; but it is not taken for that rotation.s new token because it has been used \(last at /);
     expect(err?.message).toMatch(/revoke it in Command Center and run `pulumi up` again: the rotation finishes/);
     expect(writes()).toEqual([]);
     expect(held("used")).toEqual([`used=${left}`, `used~g1=${d0.outs.tokenId}`].sort());
