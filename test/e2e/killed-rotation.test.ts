@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 import { useEmulator } from "../helpers/emulator";
+import { postgresDir, startPostgres, stopPostgres } from "../helpers/gitops";
 import { KillStack, followOutput, installPlugin, killUpAt, tokensFor, transcript, type ProgramKind } from "../helpers/killed";
 
 jest.setTimeout(900_000);
@@ -22,16 +23,21 @@ interface Exported {
 describe.each(["nodejs", "yaml"] as ProgramKind[])("end to end: a rotation of a %s program killed while its new token's POST is on the wire converges by the commands its output names", (kind) => {
   const h = useEmulator({}, { fresh: false });
   let cli: PlainCli;
-  let fileState: string;
+  // Both backends: the file backend for the Node.js program, PostgreSQL for the YAML one.
+  const backend = kind === "nodejs" ? "file" : "postgres";
+  let state: { url: string; password?: string };
+  let pgdir: string | undefined;
 
   beforeAll(async () => {
     cli = plainCli();
     if (kind === "yaml") await installPlugin(cli);
-    fileState = fs.mkdtempSync(path.join(os.tmpdir(), "cv-killed-rot-"));
+    if (backend === "file") state = { url: `file://${fs.mkdtempSync(path.join(os.tmpdir(), "cv-killed-rot-"))}` };
+    else state = startPostgres((pgdir = postgresDir()));
   });
+  afterAll(() => pgdir && stopPostgres(pgdir));
 
-  test("killed mid-rotation, state in a file backend", async () => {
-    const s = new KillStack(cli, h, kind, "rotation", { url: `file://${fileState}` });
+  test(`killed mid-rotation, state in ${backend}`, async () => {
+    const s = new KillStack(cli, h, kind, "rotation", state);
     await s.init();
     const prefix = `${kind === "nodejs" ? "n" : "y"}-rot`;
     const [rotating, steady] = tokensFor(prefix, 2) as [ReturnType<typeof tokensFor>[number], ReturnType<typeof tokensFor>[number]];
