@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { ok, plainCli, type PlainCli } from "../helpers/cli";
 import { useEmulator } from "../helpers/emulator";
 import { postgresDir, startPostgres, stopPostgres } from "../helpers/gitops";
+import { killTreeAndWait, sleep, waitFor } from "../helpers/kill";
 import { KillStack, followOutput, installPlugin, killUpAt, tokensFor, transcript, type ProgramKind } from "../helpers/killed";
 
 jest.setTimeout(900_000);
@@ -36,23 +37,55 @@ describe.each(["nodejs", "yaml"] as ProgramKind[])("end to end: a rotation of a 
   });
   afterAll(() => pgdir && stopPostgres(pgdir));
 
-  test(`killed mid-rotation, state in ${backend}`, async () => {
-    const s = new KillStack(cli, h, kind, "rotation", state);
+  /** A stack of two tokens, one with a rotationTrigger, made by a first `up`; then the trigger changed. */
+  async function rotatingStack(stack: string) {
+    const s = new KillStack(cli, h, kind, stack, state);
     await s.init();
-    const prefix = `${kind === "nodejs" ? "n" : "y"}-rot`;
+    const prefix = `${kind === "nodejs" ? "n" : "y"}-${stack}`;
     const [rotating, steady] = tokensFor(prefix, 2) as [ReturnType<typeof tokensFor>[number], ReturnType<typeof tokensFor>[number]];
     s.declare([{ ...rotating, trigger: "a" }, steady]);
     ok(await s.pulumi(["up", "--yes", "--skip-preview"]));
     const old = s.server(prefix)[rotating.name]![0]!;
-
     s.declare([{ ...rotating, trigger: "b" }, steady]);
+    return { s, prefix, rotating, steady, old, aside: `${rotating.name}~g1` };
+  }
+
+  test(`killed while the rename is on the wire, before the POST (state in ${backend}): the next up simply finishes the rotation`, async () => {
+    const { s, prefix, rotating, steady, old, aside } = await rotatingStack("renaming");
+    const since = h.running.emulator.log.at(-1)?.seq ?? 0;
+    const after = () => h.running.emulator.log.filter((e) => e.seq > since);
+    await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 3_000, method: "PUT", path: "/v4/accesstoken/" });
+    const job = s.startUp();
+    await waitFor(() => after().some((e) => e.method === "PUT" && e.status === 0), "the rename on the wire", 300_000);
+    await sleep(300);
+    await killTreeAndWait(job.pid);
+    await job.exited;
+    await h.api.ctl("DELETE", "faults");
+    await waitFor(() => !after().some((e) => e.status === 0), "the rename on the wire to be handled");
+    // The server renamed it after the kill; no POST was sent.
+    expect(after().filter((e) => e.method === "POST" && e.path === "/v4/accesstoken")).toEqual([]);
+    expect(s.server(prefix)).toEqual({ [aside]: [old], [steady.name]: expect.any(Array) });
+
+    const recovery = await followOutput(s);
+    if (!recovery.converged) throw new Error(`the rotation killed at its rename did not converge, following the commands the output names:\n${transcript(recovery.steps)}`);
+    // Nothing to settle: no token was left under the declared name.
+    expect(recovery.steps.map((x) => x.command).filter((c) => c.includes("COMMVAULT_TOKENS_SETTLE"))).toEqual([]);
+    const server = s.server(prefix);
+    expect(Object.keys(server).sort()).toEqual([rotating.name, aside, steady.name].sort());
+    for (const ids of Object.values(server)) expect(ids).toHaveLength(1);
+    expect(server[aside]).toEqual([old]);
+    const { [aside]: _kept, ...declared } = server;
+    expect(await s.state()).toEqual({ tokens: declared, pending: [] });
+  });
+
+  test(`killed while the new token's POST is on the wire, state in ${backend}`, async () => {
+    const { s, prefix, rotating, steady, old, aside } = await rotatingStack("rotation");
     const since = h.running.emulator.log.at(-1)?.seq ?? 0;
     const kill = await killUpAt(s, "post-on-the-wire");
     // The rename had answered, and the new token's POST was on the wire.
     const put = h.running.emulator.log.find((e) => e.seq > since && e.method === "PUT" && e.path === `/v4/accesstoken/${old}`);
     expect(put?.status).toBe(200);
     expect(kill.postsSent - kill.postsAnswered).toBe(1);
-    const aside = `${rotating.name}~g1`;
     const left = s.server(prefix)[rotating.name]!;
     expect(left).toHaveLength(1);
     expect(s.server(prefix)[aside]).toEqual([old]);
