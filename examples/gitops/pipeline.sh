@@ -244,8 +244,15 @@ clear_settled_creates() {
 # makes the next up refuse, before any write, naming the token and printing
 # `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`: the server alone cannot tell it from another stack's
 # token declared alike. Pulumi's own record can: an id is confirmed here only when the refusal
-# names its token with the name and owner of a `creating` pending operation of this stack. Prints
-# the confirmed ids, comma-separated; says which named ids it leaves to a person.
+# names its token with the name and owner of a `creating` pending operation of this stack.
+# A rotation killed while its new token's POST was on the wire leaves the same kind of token, and
+# the refusal says so ("the new token of a rotation of this resource"). Pulumi records that run as
+# an `updating` pending operation, but drops the record in the next up (measured with the CLI
+# v3.274.1), so it is read from the state as it was before this run's up ($work/before.json): the
+# id is confirmed only when a pending `updating` operation there declares the refused name, and
+# the resource it is about holds, in its outputs, the token the refusal names as this resource's
+# (already aside) with the same owner. Prints the confirmed ids, comma-separated; says which named
+# ids it leaves to a person.
 settle_ids() {
   grep -q 'COMMVAULT_TOKENS_SETTLE=' "$work/out" || return 0
   pulumi stack export --non-interactive --file "$work/state.json"
@@ -253,16 +260,30 @@ settle_ids() {
     const fs = require("fs");
     const out = fs.readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
     const d = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).deployment || {};
+    const before = fs.existsSync(process.argv[3]) ? JSON.parse(fs.readFileSync(process.argv[3], "utf8")).deployment || {} : {};
     const pending = (d.pending_operations || []).filter((op) => op.type === "creating").map((op) => op.resource.inputs || {});
+    const sameOwner = (o, user) => o.userName === user || String(o.userId) === user;
     const named = new Set(), ok = new Set();
     const refusal = /named "([^"]+)" already exists for user (\S+) \(token id (\d+), created [^)]*\)\. It looks like one that a run of this stack cut short/g;
     for (const [, name, user, id] of out.matchAll(refusal)) {
       named.add(id);
-      if (pending.some((i) => i.name === name && (i.userName === user || String(i.userId) === user))) ok.add(id);
+      if (pending.some((i) => sameOwner(i, user) && i.name === name)) ok.add(id);
     }
-    for (const id of named) if (!ok.has(id)) console.error(`pipeline: token ${id} is not settled: no creating operation of this stack pending under its name and owner; see docs/runs-cut-short.md`);
+    // A rotation cut short: the pending update of the resource that holds the old token.
+    const held = new Map((before.resources || []).map((r) => [r.urn, r.outputs || {}]));
+    const updating = (before.pending_operations || []).filter((op) => op.type === "updating");
+    const rotation = /named "([^"]+)" already exists for user (\S+) \(token id (\d+), created [^)]*\)\. It looks like the new token of a rotation of this resource that a run of this stack cut short left behind: this resource.s token (\d+) already holds its aside name/g;
+    for (const [, name, user, id, old] of out.matchAll(rotation)) {
+      named.add(id);
+      const mine = (op) => {
+        const outs = held.get(op.resource.urn);
+        return outs && String(outs.tokenId) === old && sameOwner(outs, user) && (op.resource.inputs || {}).name === name;
+      };
+      if (updating.some(mine)) ok.add(id);
+    }
+    for (const id of named) if (!ok.has(id)) console.error(`pipeline: token ${id} is not settled: no creating operation of this stack pending under its name and owner, nor an updating one of the resource that holds the token it rotates; see docs/runs-cut-short.md`);
     if (ok.size) console.log([...ok].join(","));
-  ' "$work/out" "$work/state.json"
+  ' "$work/out" "$work/state.json" "$work/before.json"
 }
 
 gently pulumi stack select --create "$PULUMI_STACK" --non-interactive
@@ -273,11 +294,13 @@ case "$stage" in
     ;;
   merge)
     code=0
+    # Pulumi's records as they stand before this up, which drops those of interrupted updates (settle_ids).
+    pulumi stack export --non-interactive --file "$work/before.json" >/dev/null 2>&1 || rm -f "$work/before.json"
     locked pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
     if (( code != 0 )); then
       ids="$(settle_ids)"
       if [[ -n "$ids" ]]; then
-        say "tokens $ids are leftovers of this stack's run that was cut short (each named with a creating operation Pulumi records as pending); settling them: COMMVAULT_TOKENS_SETTLE=$ids pulumi up"
+        say "tokens $ids are leftovers of this stack's run that was cut short (each named with a creating operation Pulumi records as pending, or an updating one of the resource whose rotation it is); settling them: COMMVAULT_TOKENS_SETTLE=$ids pulumi up"
         code=0
         locked env COMMVAULT_TOKENS_SETTLE="$ids" pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
       fi

@@ -103,7 +103,7 @@ export interface NotLeft {
 }
 
 /** What the server shows of a token that a run cut short left: necessary, never sufficient. */
-const EVIDENCE =
+export const EVIDENCE =
   "its exact name, scope, end of life, endpoints and allow list as declared, never used nor renewed, made before this run and within the last day, held by no resource this run has seen";
 
 /**

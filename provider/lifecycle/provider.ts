@@ -173,7 +173,9 @@ export const provider: dynamic.ResourceProvider = {
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
     // A renamed profile for the same CommServe is the new name's; another CommServe was a replacement.
     await assertSameToken(olds, news.server, "updating");
-    const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server), note: info };
+    // A rotation cut short is settled as an interrupted create is: by evidence and a confirmed id.
+    const settle = { confirmed: settleIds(process.env), awaiting: awaitingSettle, say: warn, runStart: runStart(), urn: resourceUrn() };
+    const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server), note: info, settle };
     // A rotation makes a new token with every declared field: the old one only moves aside.
     if (plan.rotate) return { outs: { ...(await rotate(deps, olds, news, now)), serverUrl: serverUrl(news.server) } };
     let base = olds;

@@ -11,12 +11,15 @@ import type { AccessTokenState } from "../model/state";
 import { formatEpoch } from "../model/time";
 import { sameName } from "../model/names";
 import { sealState } from "./seal";
+import { settleCutRotation, type RotationSettle } from "./rotate-interrupted";
 
 export interface RotateDeps {
   client: CommvaultClient;
   lister: TokenLister;
   lateCommitMs: number;
   note?: (message: string) => void;
+  /** Settles a new token that a rotation cut short left under the declared name (rotate-interrupted.ts); without it, such a token is refused as any other. */
+  settle?: RotationSettle;
 }
 
 
@@ -54,14 +57,24 @@ export async function sealOrRevoke(c: CommvaultClient, state: AccessTokenState):
  * safe to repeat: a rotation that failed halfway is finished by the next run.
  */
 export async function rotate(d: RotateDeps, olds: AccessTokenState, news: AccessTokenInputs, now: number): Promise<AccessTokenState> {
-  const tokens = await d.lister.tokens(olds.userId);
+  let tokens = await d.lister.tokens(olds.userId);
   const generation = olds.generation ?? 1;
   // From the declared name: a refresh after a rotation cut short reads the name already aside.
   const aside = asideName(news.name, generation);
   const mine = new Set([olds.tokenId, olds.previous?.tokenId]);
+  const clashOn = (wanted: string) => tokens.find((t) => sameName(t.tokenName, wanted) && !mine.has(t.accessTokenId));
+  const current = tokens.find((t) => t.accessTokenId === olds.tokenId);
+  // This resource's token already aside, and a token under the declared name: a rotation killed
+  // while its new token's POST was on the wire, whose token is settled as an interrupted create's.
+  const left = clashOn(news.name);
+  if (left && d.settle && current?.tokenName === aside) {
+    settleCutRotation(d.settle, d.lister, { olds, news, clash: left, aside, now });
+    await revoke(d.client, left.accessTokenId);
+    tokens = await d.lister.tokens(olds.userId);
+  }
   // Both names must be free of other tokens before anything is touched.
   for (const wanted of [news.name, aside]) {
-    const clash = tokens.find((t) => sameName(t.tokenName, wanted) && !mine.has(t.accessTokenId));
+    const clash = clashOn(wanted);
     if (clash) {
       throw new Error(
         `rotating access token "${news.name}": another token (id ${clash.accessTokenId}) already holds the name "${clash.tokenName}"; names are unique per user. ` +
@@ -71,7 +84,6 @@ export async function rotate(d: RotateDeps, olds: AccessTokenState, news: Access
   }
   // At most two tokens: the one a previous rotation kept aside goes now.
   if (olds.previous) await revoke(d.client, olds.previous.tokenId);
-  const current = tokens.find((t) => t.accessTokenId === olds.tokenId);
   if (current && current.tokenName !== aside) await d.client.modifyToken(current.accessTokenId, { tokenName: aside });
 
   const owner = { userId: olds.userId, userName: olds.userName, explicit: true };

@@ -19,6 +19,8 @@ export interface Declared {
   key: string;
   name: string;
   owner: "svc-backup" | "svc-reporting";
+  /** The resource's rotationTrigger, when it has one: a new value rotates the token. */
+  trigger?: string;
 }
 
 export const OWNER_IDS = { "svc-backup": SVC_BACKUP, "svc-reporting": SVC_REPORTING } as const;
@@ -28,7 +30,7 @@ const NODE_PROGRAM = `"use strict";
 const fs = require("fs");
 const { AccessToken } = require("pulumi-commvault-tokens");
 for (const t of JSON.parse(fs.readFileSync(__dirname + "/tokens.json", "utf8"))) {
-  new AccessToken(t.key, { name: t.name, userName: t.owner, renewableFor: "${PROPS.renewableFor}", ipAllowlist: ${JSON.stringify(PROPS.ipAllowlist)} });
+  new AccessToken(t.key, { name: t.name, userName: t.owner, renewableFor: "${PROPS.renewableFor}", ipAllowlist: ${JSON.stringify(PROPS.ipAllowlist)}, rotationTrigger: t.trigger });
 }
 `;
 
@@ -45,6 +47,7 @@ const yamlProgram = (tokens: Declared[]) =>
       `      userName: ${t.owner}`,
       `      renewableFor: ${PROPS.renewableFor}`,
       `      ipAllowlist: ${JSON.stringify(PROPS.ipAllowlist)}`,
+      ...(t.trigger === undefined ? [] : [`      rotationTrigger: ${JSON.stringify(t.trigger)}`]),
     ]),
     "",
   ].join("\n");
