@@ -114,13 +114,15 @@ export interface PreviousAccessToken {
 }
 
 /**
- * The provider object, loaded by package name so that what the engine stores in state is a
- * tiny `require(...)` of the installed package rather than a copy of its code. Loaded lazily,
- * at construction, so that importing this SDK costs nothing and needs no build of the provider.
+ * What the engine stores as `__provider`, in the inputs and in the outputs of every token: the
+ * module the dynamic provider host loads (it calls `requireFromString(text).handler()`), here one
+ * line that requires the installed package, so that destroy and refresh run the installed code.
+ * `pulumi.dynamic.Resource` would serialize the same require wrapped in its closure machinery (250
+ * characters, 305 bytes as JSON, twice per token), and the engine rewrites every token's state after
+ * each step of a run, so those bytes cost time that grows with the square of the stack's size
+ * (docs/benchmarks.md). The path is the one state written by every earlier version holds: it stays.
  */
-function providerObject(): pulumi.dynamic.ResourceProvider {
-  return require("pulumi-commvault-tokens/provider") as pulumi.dynamic.ResourceProvider;
-}
+export const PROVIDER_MODULE = 'exports.handler=()=>require("pulumi-commvault-tokens/provider.js")';
 
 const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
 
@@ -171,7 +173,7 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
  * export const secret = ci.accessToken; // a secret Output
  * ```
  */
-export class AccessToken extends pulumi.dynamic.Resource {
+export class AccessToken extends pulumi.CustomResource {
   /** The type token the engine registers this resource under; lets CrossGuard's validateResourceOfType(AccessToken, ...) match it. */
   static readonly __pulumiType = "pulumi-nodejs:dynamic/commvault:AccessToken";
   declare public readonly name: pulumi.Output<string>;
@@ -265,7 +267,7 @@ export class AccessToken extends pulumi.dynamic.Resource {
     if (opts?.import !== undefined) {
       throw new Error(`AccessToken "${name}": the import option does not work for this resource (a dynamic provider cannot be imported); use adopt: { tokenId: <id> } instead, which takes the token over at the next \`pulumi up\` with no write`);
     }
-    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
+    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object), __provider: PROVIDER_MODULE };
     // Pulumi's SDK wraps four promises per output in debuggablePromise, which reads
     // `new Error().stack` for each, only for its report of leaked promises. Under ts-node's
     // source-map support (the Node.js language host registers it for every program) each read
@@ -277,7 +279,11 @@ export class AccessToken extends pulumi.dynamic.Resource {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
+      // Registered as pulumi.dynamic.Resource registers it (its type, __provider among the inputs),
+      // but with the short __provider above. The engine records where the resource was declared
+      // from the frames above CustomResource's: that is now the program's own line, as for any
+      // provider's resource, and no longer this constructor's.
+      super(AccessToken.__pulumiType, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }));
     } catch (e) {
       Error.stackTraceLimit = limit;
       if (e instanceof Error) Error.captureStackTrace(e, AccessToken);
@@ -287,3 +293,7 @@ export class AccessToken extends pulumi.dynamic.Resource {
     }
   }
 }
+
+// Still a pulumi.dynamic.Resource to `instanceof`, as before: its prototype sits between ours and
+// CustomResource's (it adds no member), while the constructor chain skips its serialization.
+Object.setPrototypeOf(AccessToken.prototype, pulumi.dynamic.Resource.prototype);

@@ -21,6 +21,7 @@ pulumi.runtime.setMocks(
 
 // Imported after the mocks are in place, as a program would run.
 import { AccessToken } from "../../sdk";
+import { PROVIDER_MODULE } from "../../sdk/access-token";
 
 async function inputsOf(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   registered.length = 0;
@@ -60,6 +61,14 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
     // The mock echoes the inputs as state: a key that was sent would read back here.
     expect(scope).toBeUndefined();
     expect(Object.keys(registered.at(-1)!).sort()).toEqual(["__provider", "name"]);
+  });
+
+  test("it registers as a dynamic resource with the one-line __provider, and is still a pulumi.dynamic.Resource", async () => {
+    const token = new AccessToken("w", { name: "ci" });
+    await new Promise<void>((resolve) => token.urn.apply(() => resolve()));
+    expect(registered.at(-1)!.__provider).toBe(PROVIDER_MODULE);
+    expect(token).toBeInstanceOf(pulumi.dynamic.Resource);
+    expect(token).toBeInstanceOf(pulumi.CustomResource);
   });
 
   test.each(["id", "urn"])("`%s`, which Pulumi's SDK would drop unseen, fails at construction", (key) => {
