@@ -124,7 +124,18 @@ export interface PreviousAccessToken {
  */
 export const PROVIDER_MODULE = 'exports.handler=()=>require("pulumi-commvault-tokens/provider.js")';
 
-const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
+/**
+ * The provider keeps the token's two secrets in state as one secret value (provider/lifecycle/
+ * dynamic-door.ts): it is the one output marked secret. State written before keeps accessToken and
+ * refreshToken apart, each already stored as a secret, and the provider no longer returns either.
+ */
+const SECRET_PAIR = "__secrets";
+const SECRET_OUTPUTS = [SECRET_PAIR];
+
+interface SecretPair {
+  accessToken?: string;
+  refreshToken?: string;
+}
 
 /** Outputs that are not inputs. */
 type OutputOnly =
@@ -132,7 +143,7 @@ type OutputOnly =
   | "generation" | "rotateAfter" | "rotatedAt" | "previous" | "secretKnown" | "sealedPair" | "secretFingerprint";
 
 /** One undefined per output, so that each gets a resolver; undefined values are never sent. */
-const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
+const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly | typeof SECRET_PAIR, undefined> = {
   name: undefined,
   scope: undefined,
   apiEndpoints: undefined,
@@ -153,6 +164,7 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
   sealedPair: undefined,
   secretFingerprint: undefined,
   secretKnown: undefined,
+  __secrets: undefined,
   generation: undefined,
   rotateAfter: undefined,
   rotatedAt: undefined,
@@ -284,6 +296,15 @@ export class AccessToken extends pulumi.CustomResource {
       // from the frames above CustomResource's: that is now the program's own line, as for any
       // provider's resource, and no longer this constructor's.
       super(AccessToken.__pulumiType, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }));
+      // The two secrets out of the one value state keeps (or out of their own keys, in state
+      // written before), as a program read them before: secret when set, plain undefined when
+      // absent (a MicrosoftSCIM token's refreshToken, a sealed token's pair).
+      const pair = (this as unknown as Record<typeof SECRET_PAIR, pulumi.Output<SecretPair | undefined>>)[SECRET_PAIR];
+      // (apply lifts the Output its callback returns, with that Output's secrecy.)
+      const secret = <K extends keyof SecretPair>(key: K, own: pulumi.Output<string | undefined>): pulumi.Output<string | undefined> =>
+        pulumi.unsecret(pulumi.all([pair, own]).apply(([p, v]) => p?.[key] ?? v)).apply((v) => (v === undefined ? undefined : (pulumi.secret(v) as unknown as string)));
+      this.accessToken = secret("accessToken", this.accessToken) as pulumi.Output<string>;
+      this.refreshToken = secret("refreshToken", this.refreshToken);
     } catch (e) {
       Error.stackTraceLimit = limit;
       if (e instanceof Error) Error.captureStackTrace(e, AccessToken);

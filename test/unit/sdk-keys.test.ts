@@ -71,6 +71,19 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
     expect(token).toBeInstanceOf(pulumi.CustomResource);
   });
 
+  test("accessToken and refreshToken read from the one secret value state keeps, or from their own keys in state written before", async () => {
+    // The mock echoes the inputs as state: these stand for what the engine would give back.
+    const read = (t: AccessToken) => new Promise<unknown[]>((resolve) => pulumi.all([t.accessToken, t.refreshToken]).apply(resolve));
+    expect(await read(new AccessToken("p1", { name: "ci", __secrets: { accessToken: "at", refreshToken: "rt" } } as never))).toEqual(["at", "rt"]);
+    expect(await read(new AccessToken("p2", { name: "ci", accessToken: "old-at", refreshToken: "old-rt" } as never))).toEqual(["old-at", "old-rt"]);
+    const none = new AccessToken("p3", { name: "ci" });
+    expect(await read(none)).toEqual([undefined, undefined]);
+    // Secret when set; an absent one (a MicrosoftSCIM token's refreshToken) is plain undefined, as before.
+    const scim = new AccessToken("p4", { name: "ci", __secrets: { accessToken: "at" } } as never);
+    expect(await read(scim)).toEqual(["at", undefined]);
+    expect([await pulumi.isSecret(scim.accessToken), await pulumi.isSecret(scim.refreshToken), await pulumi.isSecret(none.accessToken)]).toEqual([true, false, false]);
+  });
+
   test.each(["id", "urn"])("`%s`, which Pulumi's SDK would drop unseen, fails at construction", (key) => {
     expect(() => new AccessToken("v", { name: "ci", [key]: "x" } as never)).toThrow(new RegExp(`\`${key}\` is not an AccessToken input`));
   });
