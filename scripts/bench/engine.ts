@@ -83,8 +83,11 @@ export interface SizeResult {
   rounds: number;
   byVariant: Record<Variant, Record<Op, Measured>>;
   state: Record<Variant, StateAnatomy>;
-  /** Ours as the package at `before.ref` wrote it, after the same create (issue 22: bytes per token before and after). */
-  before?: { ref: string; state: StateAnatomy };
+  /**
+   * Ours as the package at `before.ref` wrote it, after the same create (issue 22: bytes per token
+   * before and after), with that create, a refresh preview and the destroy timed, once, after the rounds.
+   */
+  before?: { ref: string; state: StateAnatomy; runs: Partial<Record<Op, Measured>> };
   /** Load average (1 min) before and after this size. */
   load: [number, number];
 }
@@ -261,16 +264,23 @@ function installAt(b: BenchCli, ref: string, project: string): string {
   return dir;
 }
 
-/** The state of ours as the package at `ref` writes it: one create of N, measured, then destroyed. */
-async function stateBefore(b: BenchCli, slot: Slot, n: number, latencyMs: number): Promise<StateAnatomy> {
+/** Ours as the package at `ref` writes it: one create of N (its state measured), a refresh preview and the destroy, timed. */
+async function stateBefore(b: BenchCli, slot: Slot, n: number, latencyMs: number): Promise<{ state: StateAnatomy; runs: Partial<Record<Op, Measured>> }> {
   const stack = `n${n}-before`;
   await setUp(b, slot, stack, n, latencyMs);
-  verify(slot, "create", n, await pulumi(b, slot.dir, ["up", "--yes", "--skip-preview", "--stack", stack]), stack);
-  const st = anatomy(b, slot, stack, n);
-  verify(slot, "destroy", n, await pulumi(b, slot.dir, ["destroy", "--yes", "--skip-preview", "--stack", stack]), stack);
+  const runs: Partial<Record<Op, Measured>> = {};
+  let state: StateAnatomy | undefined;
+  for (const op of ["create", "refresh", "destroy"] as const) {
+    const since = lastSeq(slot.emu);
+    const run = await pulumi(b, slot.dir, await args(b, slot, op, stack));
+    verify(slot, op, n, run, stack);
+    runs[op] = { ms: [run.ms], cpu: [run.cpu], calls: countCalls(slot.emu, since) };
+    progress(`N=${n} before ${op.padEnd(8)} ${(run.ms / 1000).toFixed(1).padStart(6)} s${run.cpu ? `, CPU ${(run.cpu.total / 1000).toFixed(1)} s` : ""} (load ${os.loadavg()[0]!.toFixed(1)})`);
+    if (op === "create") state = anatomy(b, slot, stack, n);
+  }
   ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), "stack rm before");
-  progress(`N=${n} before (${slot.project}): ${st.entry} bytes per token's entry, ${st.filePerResource} per resource of the file`);
-  return st;
+  progress(`N=${n} before (${slot.project}): ${state!.entry} bytes per token's entry, ${state!.filePerResource} per resource of the file`);
+  return { state: state!, runs };
 }
 
 export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
@@ -316,7 +326,7 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
         }
         for (const slot of order) ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), `stack rm ${slot.variant}`);
       }
-      const was = before && opts.before ? { ref: opts.before, state: await stateBefore(b, before, n, opts.latencyMs) } : undefined;
+      const was = before && opts.before ? { ref: opts.before, ...(await stateBefore(b, before, n, opts.latencyMs)) } : undefined;
       result.sizes.push({ n, rounds: opts.rounds, byVariant, state, before: was, load: [load0, os.loadavg()[0]!] });
     }
     if (opts.profile) {

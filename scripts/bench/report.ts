@@ -177,6 +177,19 @@ export function report(input: ReportInput): string {
           `by field: ${keys.map((k) => `\`${k}\` ${delta(was.state.fields[k], now.fields[k])}`).join(", ")}; outputs by key: ${okeys.map((k) => `\`${k}\` ${delta(was.state.outputs[k], now.outputs[k])}`).join(", ") || "unchanged"}.`,
         "",
       );
+      const timed = OPS.filter((op) => was.runs[op] && size.byVariant.ours[op] && size.byVariant.floor[op]);
+      const cpuRatio = (m: Measured | undefined, f: Measured) => {
+        const c = m ? cpuOf(m)?.total : undefined;
+        const fc = cpuOf(f)?.total;
+        return c && fc ? r2(c / fc) : "?";
+      };
+      if (timed.length) {
+        L.push(
+          `The package at ${was.ref}, timed once after the rounds (its create, a refresh preview and its destroy), against the floor of this run, wall / CPU: ` +
+            timed.map((op) => `${OP_LABEL[op]} ${s(best(was.runs[op]!))} / ${cpuRatio(was.runs[op], size.byVariant.floor[op])}× CPU (ours ${cpuRatio(size.byVariant.ours[op], size.byVariant.floor[op])}×)`).join("; ") + ".",
+          "",
+        );
+      }
     }
 
     // Where the time goes.
