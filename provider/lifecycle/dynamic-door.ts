@@ -45,7 +45,12 @@ export const dynamicProvider: dynamic.ResourceProvider = {
   },
   async read(id, props) {
     const r = await provider.read!(id, unpackSecrets(props));
-    return r.props === undefined ? r : { ...r, props: packSecrets(r.props) };
+    // A refresh keeps the layout the state had. After a read the engine marks secret only the keys
+    // that were secret in the old state (not the program's additionalSecretOutputs, which a
+    // refresh does not see), so a pair that state written before keeps apart stays apart, and
+    // secret, until the token's next create or update stores it as one value.
+    if (r.props === undefined || !(SECRET_PAIR in (props as State))) return r;
+    return { ...r, props: packSecrets(r.props) };
   },
   async update(id, olds, news) {
     const r = await provider.update!(id, unpackSecrets(olds), news);

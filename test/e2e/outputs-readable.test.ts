@@ -97,6 +97,35 @@ describe("end to end: every documented output is readable from the program", () 
     expect(secret).toEqual(["custom_accessToken", "custom_refreshToken", "rolling_accessToken", "rolling_refreshToken", "scim_accessToken"]);
   });
 
+  test("state written before (the two secrets apart) stays secret through a refresh and an up, and reads the same", async () => {
+    // The layout main wrote before issue 22: accessToken and refreshToken as two secret outputs.
+    const doc = JSON.parse(ok(await cli.pulumi(dir, ["stack", "export", "--show-secrets"]))) as { deployment: { resources: Record<string, unknown>[] } };
+    for (const r of doc.deployment.resources) {
+      const outs = r.outputs as Record<string, unknown> | undefined;
+      if (!outs?.__secrets) continue;
+      const pair = unwrap(outs.__secrets) as Record<string, string>;
+      delete outs.__secrets;
+      for (const [k, v] of Object.entries(pair)) outs[k] = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(v) };
+      r.additionalSecretOutputs = ["accessToken", "refreshToken"];
+    }
+    const file = path.join(dir, "before.json");
+    fs.writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
+    ok(await cli.pulumi(dir, ["stack", "import", "--file", file]));
+    fs.rmSync(file);
+    const secrets = h.running.emulator.store.data.tokens.flatMap((t) => [t.accessToken, t.refreshToken]).filter((x): x is string => typeof x === "string");
+    const stateText = async () => ok(await cli.pulumi(dir, ["stack", "export"]));
+    for (const step of [["refresh", "--yes"], ["up", "--yes", "--skip-preview"]]) {
+      ok(await cli.pulumi(dir, step));
+      const text = await stateText();
+      for (const x of secrets) expect([step[0], text.includes(x)]).toEqual([step[0], false]);
+      const shown = JSON.parse(ok(await cli.pulumi(dir, ["stack", "output", "--json", "--show-secrets"]))) as Record<string, unknown>;
+      for (const key of Object.keys(TOKENS)) {
+        const onServer = h.running.emulator.store.data.tokens.find((x) => x.tokenName === `readable-${key}`)!;
+        expect([step[0], key, shown[`${key}_accessToken`], shown[`${key}_refreshToken`]]).toEqual([step[0], key, onServer.accessToken, onServer.refreshToken ?? undefined]);
+      }
+    }
+  });
+
   afterAll(async () => {
     if (dir) await cli.pulumi(dir, ["destroy", "--yes", "--skip-preview"]);
   });

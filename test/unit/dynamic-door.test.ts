@@ -47,6 +47,12 @@ describe("the dynamic door's state: two secrets as one value", () => {
     jest.restoreAllMocks();
   });
 
+  test("a refresh of state written before keeps the secrets apart: the engine keeps secret, after a read, only keys that were secret", async () => {
+    jest.spyOn(provider, "read").mockImplementation((async (id: string, props: Record<string, unknown>) => ({ id, props })) as never);
+    expect(await dynamicProvider.read!("1:104", core)).toEqual({ id: "1:104", props: core });
+    jest.restoreAllMocks();
+  });
+
   test("a read that drops the resource (no props) stays so", async () => {
     jest.spyOn(provider, "read").mockResolvedValue({} as never);
     expect(await dynamicProvider.read!("1:104", packSecrets(core))).toEqual({});
