@@ -8,6 +8,7 @@
  *   npm run bench -- --quick              # a smoke run at small sizes; docs/benchmarks.md untouched
  *   BENCH_SIZES=100,500 BENCH_ROUNDS=2 BENCH_LATENCY_MS=25 BENCH_SOAK_TOKENS=100 npm run bench
  *   npm run bench -- --no-engine --no-soak  # the parts without the CLI
+ *   BENCH_BEFORE=<commit> npm run bench   # whose state per token to show beside ours ("" for none)
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -45,6 +46,8 @@ const rounds = num("BENCH_ROUNDS", 2, 1);
 const latencyMs = num("BENCH_LATENCY_MS", 25, 25, 0);
 const soakTokens = num("BENCH_SOAK_TOKENS", 100, 10);
 const parts = { engine: !argv.includes("--no-engine"), soak: !argv.includes("--no-soak"), profile: !argv.includes("--no-profile") && !quick };
+// The commit whose state per token the report shows beside ours: main before issue 22 cut it.
+const before = process.env.BENCH_BEFORE ?? (quick ? "" : "41cba33");
 const full = !quick && parts.engine && parts.soak && parts.profile && !process.env.BENCH_SIZES && !process.env.BENCH_VARIANTS;
 
 function programCost(n: number): ProgramCost[] {
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   let engine: EngineResult | undefined;
   if (parts.engine) {
     progress(`engine: sizes ${sizes.join(", ")}, ${rounds} round(s), ${latencyMs} ms latency, variants ${variants.join(", ")}`);
-    engine = await engineBench({ sizes, rounds, latencyMs, variants, profile: parts.profile });
+    engine = await engineBench({ sizes, rounds, latencyMs, variants, profile: parts.profile, before });
   }
   let soakReport: SoakReport | undefined;
   if (parts.soak) {

@@ -17,12 +17,13 @@ export function installPulumi(): string {
  * Packs this package (its prepack builds it) and installs the tarball into `dir`, as a user
  * would: nothing is imported by relative path, so `__provider` holds a require of the installed
  * package. With `linkPulumi`, @pulumi/pulumi is this repository's copy, so that one process that
- * runs the Automation API and the program shares one SDK.
+ * runs the Automation API and the program shares one SDK. `from`: the checkout to pack (default
+ * this one), e.g. an earlier commit the benchmark compares state with.
  */
-export function packAndInstall(dir: string, opts: { linkPulumi?: boolean; quiet?: boolean } = {}): string {
+export function packAndInstall(dir: string, opts: { linkPulumi?: boolean; quiet?: boolean; from?: string } = {}): string {
   fs.mkdirSync(dir, { recursive: true });
   const packDir = fs.mkdtempSync(path.join(dir, ".pack-"));
-  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: opts.from ?? ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const tarball = path.join(packDir, out.trim().split("\n").pop()!);
   const pkgFile = path.join(dir, "package.json");
   const pkg = fs.existsSync(pkgFile) ? (JSON.parse(fs.readFileSync(pkgFile, "utf8")) as Record<string, unknown>) : { name: path.basename(dir), private: true };

@@ -114,15 +114,28 @@ export interface PreviousAccessToken {
 }
 
 /**
- * The provider object, loaded by package name so that what the engine stores in state is a
- * tiny `require(...)` of the installed package rather than a copy of its code. Loaded lazily,
- * at construction, so that importing this SDK costs nothing and needs no build of the provider.
+ * What the engine stores as `__provider`, in the inputs and in the outputs of every token: the
+ * module the dynamic provider host loads (it calls `requireFromString(text).handler()`), here one
+ * line that requires the installed package, so that destroy and refresh run the installed code.
+ * `pulumi.dynamic.Resource` would serialize the same require wrapped in its closure machinery (250
+ * characters, 305 bytes as JSON, twice per token), and the engine rewrites every token's state after
+ * each step of a run, so those bytes cost time that grows with the square of the stack's size
+ * (docs/benchmarks.md). The path is the one state written by every earlier version holds: it stays.
  */
-function providerObject(): pulumi.dynamic.ResourceProvider {
-  return require("pulumi-commvault-tokens/provider") as pulumi.dynamic.ResourceProvider;
-}
+export const PROVIDER_MODULE = 'exports.handler=()=>require("pulumi-commvault-tokens/provider.js")';
 
-const SECRET_OUTPUTS = ["accessToken", "refreshToken"];
+/**
+ * The provider keeps the token's two secrets in state as one secret value (provider/lifecycle/
+ * dynamic-door.ts): it is the one output marked secret. State written before keeps accessToken and
+ * refreshToken apart, each already stored as a secret, and the provider no longer returns either.
+ */
+const SECRET_PAIR = "__secrets";
+const SECRET_OUTPUTS = [SECRET_PAIR];
+
+interface SecretPair {
+  accessToken?: string;
+  refreshToken?: string;
+}
 
 /** Outputs that are not inputs. */
 type OutputOnly =
@@ -130,7 +143,7 @@ type OutputOnly =
   | "generation" | "rotateAfter" | "rotatedAt" | "previous" | "secretKnown" | "sealedPair" | "secretFingerprint";
 
 /** One undefined per output, so that each gets a resolver; undefined values are never sent. */
-const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
+const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly | typeof SECRET_PAIR, undefined> = {
   name: undefined,
   scope: undefined,
   apiEndpoints: undefined,
@@ -151,6 +164,7 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
   sealedPair: undefined,
   secretFingerprint: undefined,
   secretKnown: undefined,
+  __secrets: undefined,
   generation: undefined,
   rotateAfter: undefined,
   rotatedAt: undefined,
@@ -171,7 +185,7 @@ const PLACEHOLDERS: Record<keyof AccessTokenArgs | OutputOnly, undefined> = {
  * export const secret = ci.accessToken; // a secret Output
  * ```
  */
-export class AccessToken extends pulumi.dynamic.Resource {
+export class AccessToken extends pulumi.CustomResource {
   /** The type token the engine registers this resource under; lets CrossGuard's validateResourceOfType(AccessToken, ...) match it. */
   static readonly __pulumiType = "pulumi-nodejs:dynamic/commvault:AccessToken";
   declare public readonly name: pulumi.Output<string>;
@@ -265,7 +279,7 @@ export class AccessToken extends pulumi.dynamic.Resource {
     if (opts?.import !== undefined) {
       throw new Error(`AccessToken "${name}": the import option does not work for this resource (a dynamic provider cannot be imported); use adopt: { tokenId: <id> } instead, which takes the token over at the next \`pulumi up\` with no write`);
     }
-    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object) };
+    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object), __provider: PROVIDER_MODULE };
     // Pulumi's SDK wraps four promises per output in debuggablePromise, which reads
     // `new Error().stack` for each, only for its report of leaked promises. Under ts-node's
     // source-map support (the Node.js language host registers it for every program) each read
@@ -277,7 +291,20 @@ export class AccessToken extends pulumi.dynamic.Resource {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(providerObject(), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "commvault", "AccessToken");
+      // Registered as pulumi.dynamic.Resource registers it (its type, __provider among the inputs),
+      // but with the short __provider above. The engine records where the resource was declared
+      // from the frames above CustomResource's: that is now the program's own line, as for any
+      // provider's resource, and no longer this constructor's.
+      super(AccessToken.__pulumiType, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }));
+      // The two secrets out of the one value state keeps (or out of their own keys, in state
+      // written before), as a program read them before: secret when set, plain undefined when
+      // absent (a MicrosoftSCIM token's refreshToken, a sealed token's pair).
+      const pair = (this as unknown as Record<typeof SECRET_PAIR, pulumi.Output<SecretPair | undefined>>)[SECRET_PAIR];
+      // (apply lifts the Output its callback returns, with that Output's secrecy.)
+      const secret = <K extends keyof SecretPair>(key: K, own: pulumi.Output<string | undefined>): pulumi.Output<string | undefined> =>
+        pulumi.unsecret(pulumi.all([pair, own]).apply(([p, v]) => p?.[key] ?? v)).apply((v) => (v === undefined ? undefined : (pulumi.secret(v) as unknown as string)));
+      this.accessToken = secret("accessToken", this.accessToken) as pulumi.Output<string>;
+      this.refreshToken = secret("refreshToken", this.refreshToken);
     } catch (e) {
       Error.stackTraceLimit = limit;
       if (e instanceof Error) Error.captureStackTrace(e, AccessToken);
@@ -287,3 +314,7 @@ export class AccessToken extends pulumi.dynamic.Resource {
     }
   }
 }
+
+// Still a pulumi.dynamic.Resource to `instanceof`, as before: its prototype sits between ours and
+// CustomResource's (it adds no member), while the constructor chain skips its serialization.
+Object.setPrototypeOf(AccessToken.prototype, pulumi.dynamic.Resource.prototype);

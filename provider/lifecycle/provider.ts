@@ -39,6 +39,9 @@ function holds(state: AccessTokenState): void {
   }
 }
 
+/** The host's configuration objects seen: one per run of the dynamic provider host (see configure). */
+const configuredRuns = new WeakSet<object>();
+
 export const provider: dynamic.ResourceProvider = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
@@ -47,6 +50,13 @@ export const provider: dynamic.ResourceProvider = {
       if (v !== undefined) values[name] = v;
     }
     setConfig(values, parseServers(req.config.get(SERVERS_KEY)));
+    // The dynamic provider host configures once per distinct `__provider` text, with the one
+    // configuration of its run: state written before issue 22 holds a longer text than the
+    // program now sends, so a run meets both (reads and deletes load the old outputs' text). The
+    // second is the same run, whose claims and lists must stay.
+    const raw = (req.config as { rawConfig?: object }).rawConfig;
+    if (raw !== undefined && configuredRuns.has(raw)) return;
+    if (raw !== undefined) configuredRuns.add(raw);
     forgetClaims();
     forgetRun();
   },

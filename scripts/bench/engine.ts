@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { NO_AMBIENT, benchCli, ok, progress, pulumi, stateOf, type BenchCli, type Run } from "./cli";
 import type { CpuSplit } from "./cpu";
+import { ROOT, packAndInstall } from "../tooling";
 
 /**
  * The engine part of `npm run bench` (issue 11 item 1, issue 15 item 6): the plain Pulumi CLI
@@ -82,6 +83,11 @@ export interface SizeResult {
   rounds: number;
   byVariant: Record<Variant, Record<Op, Measured>>;
   state: Record<Variant, StateAnatomy>;
+  /**
+   * Ours as the package at `before.ref` wrote it, after the same create (issue 22: bytes per token
+   * before and after), with that create, a refresh preview and the destroy timed, once, after the rounds.
+   */
+  before?: { ref: string; state: StateAnatomy; runs: Partial<Record<Op, Measured>> };
   /** Load average (1 min) before and after this size. */
   load: [number, number];
 }
@@ -103,6 +109,8 @@ export interface EngineOptions {
   variants: Variant[];
   /** Also profile the engine during one extra create of the largest size (needs Go for `go tool pprof`). */
   profile?: boolean;
+  /** A git commit whose package's state, after the same create, the report shows beside ours (BENCH_BEFORE; "" for none). */
+  before?: string;
 }
 
 export interface EngineResult {
@@ -168,7 +176,7 @@ async function args(b: BenchCli, slot: Slot, op: Op, stack: string): Promise<str
 function anatomy(b: BenchCli, slot: Slot, stack: string, n: number): StateAnatomy {
   const st = stateOf(b, slot.project, stack);
   const mine = st.resources.filter((r) => r.type === TYPE[slot.variant]);
-  if (mine.length !== n) throw new Error(`${slot.variant}: ${mine.length} resources in state, expected ${n}`);
+  if (mine.length !== n) throw new Error(`${slot.project}: ${mine.length} resources in state, expected ${n}`);
   const fields: Record<string, number> = {};
   const outputs: Record<string, number> = {};
   const add = (into: Record<string, number>, k: string, v: unknown) => (into[k] = (into[k] ?? 0) + Buffer.byteLength(JSON.stringify({ [k]: v })) - 2 + 1);
@@ -236,6 +244,45 @@ async function profileCreate(b: BenchCli, slot: Slot, n: number, latencyMs: numb
   return out;
 }
 
+/**
+ * A program folder with the package as it was at `ref` installed: `git archive` of that commit,
+ * built and packed with this checkout's node_modules, in a modules folder of its own.
+ */
+function installAt(b: BenchCli, ref: string, project: string): string {
+  const root = fs.mkdtempSync(path.join(path.dirname(b.backend), "before-"));
+  const src = path.join(root, "src");
+  fs.mkdirSync(src);
+  execFileSync("bash", ["-c", 'git -C "$0" archive "$1" | tar -x -C "$2"', ROOT, ref, src], { stdio: ["ignore", "ignore", "inherit"] });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(src, "node_modules"), "dir");
+  const modules = path.join(root, "modules");
+  packAndInstall(modules, { linkPulumi: true, quiet: true, from: src });
+  const dir = path.join(root, "program");
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\ndescription: benchmark (ours at ${ref})\n`);
+  fs.writeFileSync(path.join(dir, "index.js"), program("ours"));
+  fs.symlinkSync(path.join(modules, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** Ours as the package at `ref` writes it: one create of N (its state measured), a refresh preview and the destroy, timed. */
+async function stateBefore(b: BenchCli, slot: Slot, n: number, latencyMs: number): Promise<{ state: StateAnatomy; runs: Partial<Record<Op, Measured>> }> {
+  const stack = `n${n}-before`;
+  await setUp(b, slot, stack, n, latencyMs);
+  const runs: Partial<Record<Op, Measured>> = {};
+  let state: StateAnatomy | undefined;
+  for (const op of ["create", "refresh", "destroy"] as const) {
+    const since = lastSeq(slot.emu);
+    const run = await pulumi(b, slot.dir, await args(b, slot, op, stack));
+    verify(slot, op, n, run, stack);
+    runs[op] = { ms: [run.ms], cpu: [run.cpu], calls: countCalls(slot.emu, since) };
+    progress(`N=${n} before ${op.padEnd(8)} ${(run.ms / 1000).toFixed(1).padStart(6)} s${run.cpu ? `, CPU ${(run.cpu.total / 1000).toFixed(1)} s` : ""} (load ${os.loadavg()[0]!.toFixed(1)})`);
+    if (op === "create") state = anatomy(b, slot, stack, n);
+  }
+  ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), "stack rm before");
+  progress(`N=${n} before (${slot.project}): ${state!.entry} bytes per token's entry, ${state!.filePerResource} per resource of the file`);
+  return { state: state!, runs };
+}
+
 export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
   const b = await benchCli({ withPlugin: opts.variants.includes("plugin") });
   const slots: Slot[] = [];
@@ -244,6 +291,13 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
     const dir = b.cli.program({ "Pulumi.yaml": `name: ${project}\nruntime: nodejs\ndescription: benchmark (${variant})\n`, "index.js": program(variant) });
     const calls = variant === "ours" || variant === "plugin";
     slots.push({ variant, dir, project, emu: calls ? await startEmulator({ control: true }) : undefined });
+  }
+  let before: Slot | undefined;
+  if (opts.before) {
+    progress(`building the package at ${opts.before} (BENCH_BEFORE), for its state`);
+    // The same project as ours (its own stack), so that urn, parent and provider weigh the same.
+    const project = "bench-ours";
+    before = { variant: "ours", dir: installAt(b, opts.before, project), project, emu: await startEmulator({ control: true }) };
   }
   const result: EngineResult = { sizes: [], profiles: [] };
   try {
@@ -272,7 +326,8 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
         }
         for (const slot of order) ok(await pulumi(b, slot.dir, ["stack", "rm", "--yes", "--stack", stack]), `stack rm ${slot.variant}`);
       }
-      result.sizes.push({ n, rounds: opts.rounds, byVariant, state, load: [load0, os.loadavg()[0]!] });
+      const was = before && opts.before ? { ref: opts.before, ...(await stateBefore(b, before, n, opts.latencyMs)) } : undefined;
+      result.sizes.push({ n, rounds: opts.rounds, byVariant, state, before: was, load: [load0, os.loadavg()[0]!] });
     }
     if (opts.profile) {
       const go = goTool();
@@ -280,7 +335,7 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
       else for (const slot of slots.filter((s) => s.variant !== "plugin")) result.profiles.push(await profileCreate(b, slot, Math.max(...opts.sizes), opts.latencyMs, go));
     }
   } finally {
-    for (const s of slots) await s.emu?.close();
+    for (const s of [...slots, ...(before ? [before] : [])]) await s.emu?.close();
     fs.rmSync(path.dirname(b.backend), { recursive: true, force: true });
   }
   return result;

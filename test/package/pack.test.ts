@@ -20,8 +20,10 @@ describe("the packed package, installed the way a user installs it", () => {
     const env = { ...process.env, COMMVAULT_URL: "https://cs.example.com", COMMVAULT_USERNAME: "admin", COMMVAULT_PASSWORD: SECRET, PULUMI_CONFIG: JSON.stringify({ "commvault:password": SECRET }) };
     const { provider } = JSON.parse(execFileSync(process.execPath, ["serialize.js"], { cwd: dir, env, encoding: "utf8" })) as { provider: string };
     expect(typeof provider).toBe("string");
-    expect(Buffer.byteLength(provider)).toBeLessThan(1024);
-    expect(provider).toContain('require("pulumi-commvault-tokens/provider.js")');
+    // The shortest module the dynamic provider host loads (issue 22: it is stored twice per token,
+    // and the engine rewrites every token's state after each step), with the path every earlier
+    // version's state holds.
+    expect(provider).toBe('exports.handler=()=>require("pulumi-commvault-tokens/provider.js")');
     expect(provider).not.toContain(SECRET);
     expect(provider).not.toMatch(/axios|zod|ipaddr/);
 

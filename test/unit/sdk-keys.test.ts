@@ -21,6 +21,7 @@ pulumi.runtime.setMocks(
 
 // Imported after the mocks are in place, as a program would run.
 import { AccessToken } from "../../sdk";
+import { PROVIDER_MODULE } from "../../sdk/access-token";
 
 async function inputsOf(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   registered.length = 0;
@@ -60,6 +61,27 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
     // The mock echoes the inputs as state: a key that was sent would read back here.
     expect(scope).toBeUndefined();
     expect(Object.keys(registered.at(-1)!).sort()).toEqual(["__provider", "name"]);
+  });
+
+  test("it registers as a dynamic resource with the one-line __provider, and is still a pulumi.dynamic.Resource", async () => {
+    const token = new AccessToken("w", { name: "ci" });
+    await new Promise<void>((resolve) => token.urn.apply(() => resolve()));
+    expect(registered.at(-1)!.__provider).toBe(PROVIDER_MODULE);
+    expect(token).toBeInstanceOf(pulumi.dynamic.Resource);
+    expect(token).toBeInstanceOf(pulumi.CustomResource);
+  });
+
+  test("accessToken and refreshToken read from the one secret value state keeps, or from their own keys in state written before", async () => {
+    // The mock echoes the inputs as state: these stand for what the engine would give back.
+    const read = (t: AccessToken) => new Promise<unknown[]>((resolve) => pulumi.all([t.accessToken, t.refreshToken]).apply(resolve));
+    expect(await read(new AccessToken("p1", { name: "ci", __secrets: { accessToken: "at", refreshToken: "rt" } } as never))).toEqual(["at", "rt"]);
+    expect(await read(new AccessToken("p2", { name: "ci", accessToken: "old-at", refreshToken: "old-rt" } as never))).toEqual(["old-at", "old-rt"]);
+    const none = new AccessToken("p3", { name: "ci" });
+    expect(await read(none)).toEqual([undefined, undefined]);
+    // Secret when set; an absent one (a MicrosoftSCIM token's refreshToken) is plain undefined, as before.
+    const scim = new AccessToken("p4", { name: "ci", __secrets: { accessToken: "at" } } as never);
+    expect(await read(scim)).toEqual(["at", undefined]);
+    expect([await pulumi.isSecret(scim.accessToken), await pulumi.isSecret(scim.refreshToken), await pulumi.isSecret(none.accessToken)]).toEqual([true, false, false]);
   });
 
   test.each(["id", "urn"])("`%s`, which Pulumi's SDK would drop unseen, fails at construction", (key) => {

@@ -1,0 +1,61 @@
+import { SECRET_PAIR, dynamicProvider, packSecrets, unpackSecrets } from "../../provider/lifecycle/dynamic-door";
+import { provider } from "../../provider/lifecycle/provider";
+
+/**
+ * The dynamic door keeps the token's two secrets in state as one secret value (issue 22: the
+ * engine encrypts and encodes each secret of each token at every save of the state file), and
+ * gives the core its state with each secret under its own name, from that form or from state
+ * written before, which keeps them apart.
+ */
+describe("the dynamic door's state: two secrets as one value", () => {
+  const core = { name: "ci", tokenId: 104, accessToken: "at", refreshToken: "rt", userId: 1 };
+
+  test("packing moves both secrets into __secrets, and unpacking gives the core's state back", () => {
+    const packed = packSecrets(core);
+    expect(packed).toEqual({ name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: { accessToken: "at", refreshToken: "rt" } });
+    expect(unpackSecrets(packed)).toEqual(core);
+  });
+
+  test("a token with one secret (MicrosoftSCIM) packs that one; a sealed or adopted token, with none, is left as it is", () => {
+    expect(packSecrets({ name: "scim", accessToken: "at" })).toEqual({ name: "scim", [SECRET_PAIR]: { accessToken: "at" } });
+    const sealed = { name: "s", sealedPair: "-----BEGIN AGE ENCRYPTED FILE-----", secretFingerprint: "0123456789abcdef" };
+    expect(packSecrets(sealed)).toBe(sealed);
+    expect(unpackSecrets(sealed)).toBe(sealed);
+  });
+
+  test("state written before (the secrets under their own names) reaches the core unchanged", () => {
+    expect(unpackSecrets(core)).toBe(core);
+  });
+
+  test("the door hands diff, update, read and delete the core's form, and stores what they return packed", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const spy = <K extends "diff" | "update" | "read" | "delete">(k: K, answer: unknown) =>
+      jest.spyOn(provider, k).mockImplementation((async (_id: string, olds: Record<string, unknown>) => {
+        seen.push(olds);
+        return answer;
+      }) as never);
+    const stored = packSecrets(core);
+    spy("diff", { changes: false });
+    spy("update", { outs: core });
+    spy("read", { id: "1:104", props: core });
+    spy("delete", undefined);
+    await dynamicProvider.diff!("1:104", stored, { name: "ci" });
+    expect(await dynamicProvider.update!("1:104", stored, { name: "ci" })).toEqual({ outs: stored });
+    expect(await dynamicProvider.read!("1:104", stored)).toEqual({ id: "1:104", props: stored });
+    await dynamicProvider.delete!("1:104", stored);
+    expect(seen).toEqual([core, core, core, core]);
+    jest.restoreAllMocks();
+  });
+
+  test("a refresh of state written before keeps the secrets apart: the engine keeps secret, after a read, only keys that were secret", async () => {
+    jest.spyOn(provider, "read").mockImplementation((async (id: string, props: Record<string, unknown>) => ({ id, props })) as never);
+    expect(await dynamicProvider.read!("1:104", core)).toEqual({ id: "1:104", props: core });
+    jest.restoreAllMocks();
+  });
+
+  test("a read that drops the resource (no props) stays so", async () => {
+    jest.spyOn(provider, "read").mockResolvedValue({} as never);
+    expect(await dynamicProvider.read!("1:104", packSecrets(core))).toEqual({});
+    jest.restoreAllMocks();
+  });
+});
