@@ -2,7 +2,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "../client/errors";
 import type { TokenListEntry } from "../client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
-import { adopt, adoptionFailures, forgetClaims } from "./adoption";
+import { adopt, adoptedInThisRun, adoptionFailures, forgetClaims } from "./adoption";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
@@ -222,6 +222,13 @@ export const provider: dynamic.ResourceProvider = {
     // that the resource made outlives it. Already gone counts as deleted.
     for (const t of [tokenId, props.previous?.tokenId]) {
       if (t === undefined) continue;
+      // A hand-over: a resource of this run adopted it (its create ran before this delete), so
+      // it is that resource's now. A destroy or a later run has no such adoption: revoked.
+      const adopter = adoptedInThisRun(props.server, t);
+      if (adopter !== undefined) {
+        warn(`access token ${t} of ${resourceLabel(props.name)} was handed over to ${adopter} in this run; not revoked: that resource manages it now`);
+        continue;
+      }
       try {
         await revoke(client(props.server), t);
       } catch (e) {

@@ -2,7 +2,7 @@ import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
 import { RawApi } from "../helpers/raw-api";
-import { setUrnSource } from "../../provider/connection/runtime";
+import { setNoteSink, setUrnSource } from "../../provider/connection/runtime";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
 describe("existing tokens and several CommServes", () => {
@@ -135,6 +135,74 @@ describe("existing tokens and several CommServes", () => {
       } finally {
         setUrnSource(undefined);
       }
+    });
+
+    describe("a hand-over: one resource dropped, another adopting its token, in one up", () => {
+      const said: string[] = [];
+      beforeEach(() => {
+        said.length = 0;
+        setNoteSink((severity, message) => said.push(`${severity}: ${message}`));
+      });
+      afterEach(() => {
+        setNoteSink(undefined);
+        setUrnSource(undefined);
+      });
+      const deployed = async (urn?: string) => {
+        setUrnSource(urn === undefined ? undefined : () => urn);
+        const made = await up({ name: "made-here", userName: "svc-backup" });
+        // The next up: the new resource's check and create run before the dropped one's delete.
+        await configure(settings());
+        return made;
+      };
+      const alive = (id: number) => h.running.emulator.store.data.tokens.some((t) => t.accessTokenId === id);
+
+      test("the dropped resource's delete does not revoke what the new one adopted, and says so; a later destroy revokes it", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        expect(adopter.outs.tokenId).toBe(made.outs.tokenId);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said).toEqual([
+          `warning: access token ${made.outs.tokenId} of the resource of access token "made-here" was handed over to the resource of access token "made-here" in this run; not revoked: that resource manages it now`,
+        ]);
+        // A later run (a destroy): no adoption in it, so the new holder's delete revokes it.
+        await configure(settings());
+        await provider.delete!(adopter.id, adopter.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+        expect(alive(made.outs.tokenId)).toBe(false);
+      });
+
+      test("without an adoption in the run (the adopter removed again, or a destroy), the delete revokes as before", async () => {
+        const made = await deployed();
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+        expect(said).toEqual([]);
+      });
+
+      test("an adoption that failed hands nothing over: the delete revokes", async () => {
+        const made = await deployed();
+        // Declared as another scope: refused, so the token is nobody else's.
+        await expect(up({ name: "made-here", userName: "svc-backup", scope: "MicrosoftSCIM", adopt: { byName: true } })).rejects.toThrow(/is a All token and the program declares scope "MicrosoftSCIM"/);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+      });
+
+      test("through the plugin, the warning names both resources by URN", async () => {
+        const urnC = "urn:pulumi:dev::p::commvault:index:AccessToken::c1";
+        const urnD = "urn:pulumi:dev::p::commvault:index:AccessToken::d1";
+        const made = await deployed(urnC);
+        setUrnSource(() => urnD);
+        await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        setUrnSource(() => urnC);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(said).toEqual([`warning: access token ${made.outs.tokenId} of resource ${urnC} was handed over to resource ${urnD} in this run; not revoked: that resource manages it now`]);
+      });
     });
 
     test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
