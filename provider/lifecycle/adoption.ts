@@ -82,7 +82,7 @@ const adoptedNow = new Map<string, string>();
  * `up`, a hand-over) must not revoke it under its new holder. Recorded only once the adoption
  * succeeded. The process serves the whole run through either door, so its delete sees it.
  */
-const handedOver = new Map<string, string>();
+const handedOver = new Map<string, { urn?: string; label: string }>();
 
 /** A new run (configure): claims are per run. */
 export function forgetClaims(): void {
@@ -91,9 +91,16 @@ export function forgetClaims(): void {
   handedOver.clear();
 }
 
-/** The resource of this run that adopted this token (a hand-over), if any: its delete by the former holder must not revoke it. */
+/**
+ * The resource of this run that adopted this token (a hand-over), if any: the delete of its
+ * former holder must not revoke it. The engine never deletes, in one run, a resource it created in
+ * that run; where the URN is known (the plugin), the adopter's own delete is told apart all the same.
+ */
 export function adoptedInThisRun(server: string | undefined, tokenId: number): string | undefined {
-  return handedOver.get(`${server ?? ""}|${tokenId}`);
+  const by = handedOver.get(`${server ?? ""}|${tokenId}`);
+  const urn = resourceUrn();
+  if (by === undefined || (urn !== undefined && by.urn === urn)) return undefined;
+  return by.label;
 }
 
 const keyOf = (inputs: AccessTokenInputs, token: TokenListEntry) => `${inputs.server ?? ""}|${token.accessTokenId}`;
@@ -170,7 +177,7 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   outs = { ...outs, createdAt: as.createdAt };
   const id = `${owner.userId}:${token.accessTokenId}`;
   // From here on this resource holds the token (a rotation below keeps it aside, then retires it).
-  handedOver.set(keyOf(inputs, token), resourceLabel(inputs.name));
+  handedOver.set(keyOf(inputs, token), { urn: resourceUrn(), label: resourceLabel(inputs.name) });
   if (!inputs.adopt?.thenRotate) return { id, outs };
   const rotated = await rotate({ client: client(inputs.server), lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, outs, inputs, now);
   return { id, outs: rotated };

@@ -13,7 +13,7 @@ import { isUnknown } from "../model/unknown";
 import { resourceId, type AccessTokenState } from "../model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "../connection/owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "../connection/runtime";
+import { RESOURCE_NAME_KEY, asResource, awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, takeResourceName, warn } from "../connection/runtime";
 import { parseDays, rollingField } from "../model/lifetime";
 import { sameName } from "../model/names";
 import { formatEpoch, parseRfc3339 } from "../model/time";
@@ -39,7 +39,8 @@ function holds(state: AccessTokenState): void {
   }
 }
 
-export const provider: dynamic.ResourceProvider = {
+/** The provider's methods, on inputs without the SDK's hidden resource name (see `provider` below). */
+const core = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
     for (const [name, s] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
@@ -236,6 +237,37 @@ export const provider: dynamic.ResourceProvider = {
       }
     }
   },
+} satisfies dynamic.ResourceProvider;
+
+/**
+ * The provider the engine (or the plugin's door) calls. The Node.js SDK passes the resource's
+ * logical name as a hidden input (RESOURCE_NAME_KEY), because the engine tells a dynamic provider
+ * no URN: check keeps it in the inputs so that diff, create and update get it too, and each method
+ * takes it off before the core sees the inputs, so that it is in no output, no plan and no diff,
+ * and serves only to name the resource in messages. Read and delete get outputs, which never
+ * hold it.
+ */
+export const provider: dynamic.ResourceProvider = {
+  configure: core.configure,
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { rest, name } = takeResourceName(news);
+    const r = await asResource(name, () => core.check(takeResourceName(olds).rest, rest));
+    return name === undefined ? r : { ...r, inputs: { ...r.inputs, [RESOURCE_NAME_KEY]: name } };
+  },
+  diff(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
+    const { rest, name } = takeResourceName(news);
+    return asResource(name, () => core.diff(id, takeResourceName(olds).rest, rest));
+  },
+  create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
+    const { rest, name } = takeResourceName(inputs);
+    return asResource(name, () => core.create(rest));
+  },
+  read: core.read,
+  update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
+    const { rest, name } = takeResourceName(news);
+    return asResource(name, () => core.update(id, takeResourceName(olds).rest, rest));
+  },
+  delete: core.delete,
 };
 
 /**

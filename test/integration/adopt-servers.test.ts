@@ -137,6 +137,27 @@ describe("existing tokens and several CommServes", () => {
       }
     });
 
+    test("through the dynamic provider, the Node.js SDK's hidden resource name names both resources; it is in no output and makes no diff", async () => {
+      const t = await byHand({ tokenName: "spare-backup", userId: SVC_BACKUP });
+      const spec = { name: "spare-backup", userName: "svc-backup", adopt: { byName: true } };
+      const a = await provider.check!({}, { ...spec, __resource: "spare" });
+      expect(a.failures).toEqual([]);
+      expect(a.inputs.__resource).toBe("spare");
+      const b = await provider.check!({}, { ...spec, __resource: "spareCopy" });
+      expect(b.failures).toEqual([
+        expect.objectContaining({ reason: expect.stringContaining(`access token ${t.accessTokenId} ("spare-backup") is already managed by resource "spare", which adopts it in this run, and resource "spareCopy" adopts it too`) }),
+      ]);
+      const made = await provider.create(a.inputs);
+      expect(made.outs).not.toHaveProperty("__resource");
+      // A stack whose state predates the hidden input (or any state: outputs never hold it): no change.
+      await configure(settings());
+      const again = await provider.check!(a.inputs, { ...spec, __resource: "spare" });
+      expect(await provider.diff!(made.id, made.outs, again.inputs)).toEqual({ changes: false });
+      // A later adopter of the held token is refused naming the holder by its logical name.
+      const late = await provider.check!({}, { name: "other", userName: "svc-backup", adopt: { tokenId: t.accessTokenId }, __resource: "late" });
+      expect(late.failures).toEqual([expect.objectContaining({ reason: expect.stringContaining(`is already managed by resource "spare", which holds it in this stack's state, and resource "late" adopts it too`) })]);
+    });
+
     describe("a hand-over: one resource dropped, another adopting its token, in one up", () => {
       const said: string[] = [];
       beforeEach(() => {
@@ -174,6 +195,14 @@ describe("existing tokens and several CommServes", () => {
         expect(alive(made.outs.tokenId)).toBe(false);
       });
 
+      test("through the dynamic provider, the warning names the adopter by the logical name the Node.js SDK passes", async () => {
+        const made = await deployed();
+        const checked = await provider.check!({}, { name: "made-here", userName: "svc-backup", adopt: { byName: true }, __resource: "d1" });
+        await provider.create(checked.inputs);
+        await provider.delete!(made.id, made.outs);
+        expect(said).toEqual([`warning: access token ${made.outs.tokenId} of the resource of access token "made-here" was handed over to resource "d1" in this run; not revoked: that resource manages it now`]);
+      });
+
       test("without an adoption in the run (the adopter removed again, or a destroy), the delete revokes as before", async () => {
         const made = await deployed();
         h.running.emulator.log.length = 0;
@@ -208,6 +237,8 @@ describe("existing tokens and several CommServes", () => {
     test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
       const t = await byHand({ tokenName: "once" });
       const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId } });
+      // A later run (the engine never replaces, in one run, a resource it created in that run).
+      await configure(settings());
       const d1 = await up({ name: "once", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true, adopt: { tokenId: t.accessTokenId } }, d0);
       expect(d1.action).toBe("delete-replace");
       expect(d1.outs.tokenId).not.toBe(t.accessTokenId);
