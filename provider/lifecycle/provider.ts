@@ -50,6 +50,13 @@ const core = {
     setConfig(values, parseServers(req.config.get(SERVERS_KEY)));
     forgetClaims();
     forgetRun();
+    // Read only by the creates and rotations of `up`, which refuse a malformed value: said at
+    // preview too (configure runs in every command), so that a pipeline learns it before its up.
+    try {
+      settleIds(process.env);
+    } catch (e) {
+      warn((e as Error).message);
+    }
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
