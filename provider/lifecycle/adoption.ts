@@ -11,6 +11,7 @@ import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "../con
 import { sameName } from "../model/names";
 import { passedOnServerReason } from "../model/health";
 import { nowSeconds } from "../connection/clock";
+import { adopted } from "./keepers";
 
 /**
  * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the
@@ -76,31 +77,10 @@ const claimed = new Map<string, { urn?: string; label: string }[]>();
 /** Tokens adopted by a create of this run: a second create adopting one is refused. */
 const adoptedNow = new Map<string, string>();
 
-/**
- * Tokens that an adopting create of this run took over, by server and id, with that resource's
- * label: the delete of the resource that held one before (dropped from the program in the same
- * `up`, a hand-over) must not revoke it under its new holder. Recorded only once the adoption
- * succeeded. The process serves the whole run through either door, so its delete sees it.
- */
-const handedOver = new Map<string, { urn?: string; label: string }>();
-
 /** A new run (configure): claims are per run. */
 export function forgetClaims(): void {
   claimed.clear();
   adoptedNow.clear();
-  handedOver.clear();
-}
-
-/**
- * The resource of this run that adopted this token (a hand-over), if any: the delete of its
- * former holder must not revoke it. The engine never deletes, in one run, a resource it created in
- * that run; where the URN is known (the plugin), the adopter's own delete is told apart all the same.
- */
-export function adoptedInThisRun(server: string | undefined, tokenId: number): string | undefined {
-  const by = handedOver.get(`${server ?? ""}|${tokenId}`);
-  const urn = resourceUrn();
-  if (by === undefined || (urn !== undefined && by.urn === urn)) return undefined;
-  return by.label;
 }
 
 const keyOf = (inputs: AccessTokenInputs, token: TokenListEntry) => `${inputs.server ?? ""}|${token.accessTokenId}`;
@@ -177,7 +157,7 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   outs = { ...outs, createdAt: as.createdAt };
   const id = `${owner.userId}:${token.accessTokenId}`;
   // From here on this resource holds the token (a rotation below keeps it aside, then retires it).
-  handedOver.set(keyOf(inputs, token), { urn: resourceUrn(), label: resourceLabel(inputs.name) });
+  adopted(inputs.server, token.accessTokenId, inputs.name);
   if (!inputs.adopt?.thenRotate) return { id, outs };
   const rotated = await rotate({ client: client(inputs.server), lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, outs, inputs, now);
   return { id, outs: rotated };

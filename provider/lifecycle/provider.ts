@@ -2,7 +2,8 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { CommvaultError } from "../client/errors";
 import type { TokenListEntry } from "../client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
-import { adopt, adoptedInThisRun, adoptionFailures, forgetClaims } from "./adoption";
+import { adopt, adoptionFailures, forgetClaims } from "./adoption";
+import { declaredHolds, declaredState, forgetKeepers, keeperOf } from "./keepers";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
@@ -27,8 +28,13 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
-/** This resource holds its tokens (see TokenLister.held); a server profile that is gone has no lister, and needs none. */
+/**
+ * This resource, which the program declares (diff, update), holds its tokens (see TokenLister.held,
+ * and keepers.ts: no delete of this run revokes them under it); a server profile that is gone has
+ * no lister, and needs none.
+ */
 function holds(state: AccessTokenState): void {
+  declaredHolds(state);
   if (state.server !== undefined && !hasServer(state.server)) return;
   const label = resourceLabel(state.name);
   try {
@@ -49,6 +55,7 @@ const core = {
     }
     setConfig(values, parseServers(req.config.get(SERVERS_KEY)));
     forgetClaims();
+    forgetKeepers();
     forgetRun();
     // Read only by the creates and rotations of `up`, which refuse a malformed value: said at
     // preview too (configure runs in every command), so that a pipeline learns it before its up.
@@ -232,9 +239,13 @@ const core = {
       if (t === undefined) continue;
       // A hand-over: a resource of this run adopted it (its create ran before this delete), so
       // it is that resource's now. A destroy or a later run has no such adoption: revoked.
-      const adopter = adoptedInThisRun(props.server, t);
-      if (adopter !== undefined) {
-        warn(`access token ${t} of ${resourceLabel(props.name)} was handed over to ${adopter} in this run; not revoked: that resource manages it now`);
+      const keeper = keeperOf(props, t);
+      if (keeper?.how === "adopted") {
+        warn(`access token ${t} of ${resourceLabel(props.name)} was handed over to ${keeper.label} in this run; not revoked: that resource manages it now`);
+        continue;
+      }
+      if (keeper?.how === "holds") {
+        warn(`access token ${t} of ${resourceLabel(props.name)} is also held by ${keeper.label}, which the program declares; not revoked: that resource manages it (a hand-over cut short before this delete)`);
         continue;
       }
       try {
@@ -265,14 +276,19 @@ export const provider: dynamic.ResourceProvider = {
     const { rest, name } = takeResourceName(news);
     return asResource(name, () => core.diff(id, takeResourceName(olds).rest, rest));
   },
-  create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
+  async create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
     const { rest, name } = takeResourceName(inputs);
-    return asResource(name, () => core.create(rest));
+    const r = await asResource(name, () => core.create(rest));
+    // A state of a declared resource: its own delete (none in a real run) revokes its token.
+    declaredState(r.outs);
+    return r;
   },
   read: core.read,
-  update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
+  async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
     const { rest, name } = takeResourceName(news);
-    return asResource(name, () => core.update(id, takeResourceName(olds).rest, rest));
+    const r = await asResource(name, () => core.update(id, takeResourceName(olds).rest, rest));
+    declaredState(r.outs);
+    return r;
   },
   delete: core.delete,
 };

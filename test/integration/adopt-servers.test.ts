@@ -203,6 +203,41 @@ describe("existing tokens and several CommServes", () => {
         expect(said).toEqual([`warning: access token ${made.outs.tokenId} of the resource of access token "made-here" was handed over to resource "d1" in this run; not revoked: that resource manages it now`]);
       });
 
+      test("a hand-over cut short (state holds both): the next up's delete of the dropped one leaves the token to the declared one", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        // Killed here: state holds c1 and d1 with one token. The next run diffs d1, then deletes c1.
+        await configure(settings());
+        expect((await up(adopter.inputs, adopter)).action).toBe("same");
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said).toEqual([
+          `warning: access token ${made.outs.tokenId} of the resource of access token "made-here" is also held by the resource of access token "made-here", which the program declares; not revoked: that resource manages it (a hand-over cut short before this delete)`,
+        ]);
+      });
+
+      test("a resource's own token is revoked by its own delete: a replacement (diff says so, or --replace), a refresh then a removal", async () => {
+        const made = await deployed();
+        // A replacement: the diff is given the state the delete is then given.
+        const replaced = await up({ name: "made-here", userName: "svc-backup", scope: "MicrosoftSCIM", replaceOnForbiddenScopeChange: true }, made);
+        expect(replaced.action).toMatch(/replace/);
+        expect(alive(made.outs.tokenId)).toBe(false);
+        // `pulumi up --replace`: a diff with no change, then the delete.
+        await configure(settings());
+        expect((await up(replaced.inputs, replaced)).action).toBe("same");
+        await provider.delete!(replaced.id, replaced.outs);
+        expect(alive(replaced.outs.tokenId)).toBe(false);
+        // `pulumi up --refresh` of a program that dropped it: read, then delete.
+        const again = await up({ name: "made-here-2", userName: "svc-backup" });
+        await configure(settings());
+        const read = await refresh(again);
+        await provider.delete!(read!.id, read!.outs);
+        expect(alive(again.outs.tokenId)).toBe(false);
+        expect(said).toEqual([]);
+      });
+
       test("without an adoption in the run (the adopter removed again, or a destroy), the delete revokes as before", async () => {
         const made = await deployed();
         h.running.emulator.log.length = 0;
