@@ -30,6 +30,8 @@ interface Door {
   /** How the delete's warning names the dropped resource and its adopter. */
   dropped: string;
   adopter: string;
+  /** The adopter's URN, for `--target`. */
+  adopterUrn: string;
 }
 
 const DOORS: Door[] = [
@@ -41,6 +43,7 @@ const DOORS: Door[] = [
     // Delete gets only the dropped resource's outputs: named by its token; the adopter by its logical name.
     dropped: 'the resource of access token "made-here"',
     adopter: 'resource "d1"',
+    adopterUrn: "urn:pulumi:dev::handover-node::pulumi-nodejs:dynamic/commvault:AccessToken::d1",
   },
   {
     name: "YAML program through the plugin",
@@ -49,6 +52,7 @@ const DOORS: Door[] = [
     declare: (dir, resources) => fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml(resources)),
     dropped: "resource urn:pulumi:dev::handover-yaml::commvault:index:AccessToken::c1",
     adopter: "resource urn:pulumi:dev::handover-yaml::commvault:index:AccessToken::d1",
+    adopterUrn: "urn:pulumi:dev::handover-yaml::commvault:index:AccessToken::d1",
   },
 ];
 
@@ -107,6 +111,27 @@ describe.each(DOORS)("end to end: a token handed over between resources in one u
     ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
 
     // No adoption in this run: the delete revokes.
+    ok(await pulumi("destroy", "--yes", "--skip-preview"));
+    expect(live(id!)).toBe(false);
+  });
+
+  test("a hand-over cut short (state holds both, as after --target): the next up deletes the dropped one and leaves the token to the declared one", async () => {
+    const token = { name: door.tokenName, scope: "Custom", apiEndpoints: ["/client"] };
+    door.declare(dir, { c1: token });
+    ok(await pulumi("up", "--yes", "--skip-preview"));
+    const [[, id]] = (await inState()) as [string, number][];
+    door.declare(dir, { d1: { ...token, adopt: { byName: true } } });
+    // Only the adoption: the dropped resource stays in state, as when the run is killed before its delete.
+    ok(await pulumi("up", "--yes", "--skip-preview", "--target", door.adopterUrn));
+    expect((await inState()).sort()).toEqual([["c1", id], ["d1", id]]);
+    h.running.emulator.log.length = 0;
+    const up = await pulumi("up", "--yes", "--skip-preview");
+    ok(up);
+    expect(out(up).replace(/\s+/g, " ")).toContain(`access token ${id} of ${door.dropped} is also held by ${door.adopter}, which the program declares; not revoked: that resource manages it (a hand-over cut short before this delete)`);
+    expect(h.running.emulator.log.filter((e) => e.method === "DELETE")).toEqual([]);
+    expect(live(id!)).toBe(true);
+    expect(await inState()).toEqual([["d1", id]]);
+    ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
     ok(await pulumi("destroy", "--yes", "--skip-preview"));
     expect(live(id!)).toBe(false);
   });
