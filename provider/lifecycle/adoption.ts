@@ -156,9 +156,13 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   }
   outs = { ...outs, createdAt: as.createdAt };
   const id = `${owner.userId}:${token.accessTokenId}`;
-  // From here on this resource holds the token (a rotation below keeps it aside, then retires it).
-  adopted(inputs.server, token.accessTokenId, inputs.name);
-  if (!inputs.adopt?.thenRotate) return { id, outs };
+  // Only once the create succeeds does this resource hold the token (a rotation keeps it aside,
+  // then retires it): a failed one hands nothing over, and the former holder's delete revokes it.
+  if (!inputs.adopt?.thenRotate) {
+    adopted(inputs.server, token.accessTokenId, inputs.name);
+    return { id, outs };
+  }
   const rotated = await rotate({ client: client(inputs.server), lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, outs, inputs, now);
+  adopted(inputs.server, token.accessTokenId, inputs.name);
   return { id, outs: rotated };
 }

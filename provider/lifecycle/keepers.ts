@@ -51,7 +51,7 @@ export function declaredHolds(state: { server?: string; name: string; tokenId?: 
 }
 
 /** Who keeps this token from the delete of this state (the current call's), as the warning names it; undefined: revoke it. */
-export function keeperOf(state: { server?: string }, tokenId: number): { label: string; how: "adopted" | "holds" } | undefined {
+export function keeperOf(state: { server?: string; name?: string; tokenId?: number }, tokenId: number): { label: string; how: "adopted" | "holds" } | undefined {
   const k = keepers.get(key(state.server, tokenId));
   if (k === undefined) return undefined;
   const urn = resourceUrn();

@@ -238,6 +238,17 @@ describe("existing tokens and several CommServes", () => {
         expect(said).toEqual([]);
       });
 
+      test("with thenRotate: the adopted token, now kept aside by the new resource for the overlap, is not revoked by the dropped one's delete", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", rotation: { everyDays: 30, overlapDays: 7 }, adopt: { byName: true, thenRotate: true } });
+        expect(adopter.outs.previous).toMatchObject({ tokenId: made.outs.tokenId });
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said.filter((m) => m.includes("was handed over to"))).toHaveLength(1);
+      });
+
       test("without an adoption in the run (the adopter removed again, or a destroy), the delete revokes as before", async () => {
         const made = await deployed();
         h.running.emulator.log.length = 0;
