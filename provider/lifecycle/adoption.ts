@@ -69,8 +69,9 @@ async function find(inputs: AccessTokenInputs): Promise<Found> {
 
 /**
  * Claims on tokens in this run, by server and id: who adopts them (each adopting resource's check
- * claims once; the plugin names the resource by URN, the dynamic provider is never told which
- * resource a call is about, so each check counts as another resource). Two resources holding one
+ * claims once; the plugin names the resource by URN, the dynamic provider is never told its URN
+ * (the Node.js SDK tells it the logical name, for messages only, which is not unique across
+ * parents), so each check counts as another resource). Two resources holding one
  * token would rename it under each other, and removing one would revoke it under the other.
  */
 const claimed = new Map<string, { urn?: string; label: string }[]>();
