@@ -279,7 +279,9 @@ export class AccessToken extends pulumi.CustomResource {
     if (opts?.import !== undefined) {
       throw new Error(`AccessToken "${name}": the import option does not work for this resource (a dynamic provider cannot be imported); use adopt: { tokenId: <id> } instead, which takes the token over at the next \`pulumi up\` with no write`);
     }
-    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object), __provider: PROVIDER_MODULE };
+    // __resource: the resource's logical name, for the provider's messages only (the engine tells a
+    // dynamic provider no URN): see RESOURCE_NAME_KEY in provider/connection/runtime.ts. No output.
+    const props: Record<string, unknown> = { ...PLACEHOLDERS, ...(args as object), __provider: PROVIDER_MODULE, __resource: name };
     // Pulumi's SDK wraps four promises per output in debuggablePromise, which reads
     // `new Error().stack` for each, only for its report of leaked promises. Under ts-node's
     // source-map support (the Node.js language host registers it for every program) each read

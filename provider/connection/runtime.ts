@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { CommvaultClient } from "../client/client";
 import type { ClientSettings } from "../client/settings";
 import { ConfigError, SETTINGS, resolveSettings, serverMissingMessage, type RawSettings } from "./config";
@@ -137,10 +138,34 @@ export function resourceUrn(): string | undefined {
   return urnSource() || undefined;
 }
 
-/** How a message names the current call's resource: its URN where known, else the token name it declares or holds. */
+/**
+ * The hidden input by which the Node.js SDK tells the dynamic provider the resource's logical
+ * name (the engine never tells a dynamic provider which resource a call is about). Used only to
+ * name the resource in messages; check keeps it in the inputs, and every other method takes it
+ * off before anything else sees them, so outputs never hold it and no diff ever compares it.
+ */
+export const RESOURCE_NAME_KEY = "__resource";
+
+const callName = new AsyncLocalStorage<string | undefined>();
+
+/** Runs `f` with the resource name the inputs carry (the dynamic door), for resourceLabel; returns the inputs without it. */
+export function takeResourceName<T extends object>(inputs: T): { rest: T; name: string | undefined } {
+  if (inputs === null || typeof inputs !== "object" || !Object.hasOwn(inputs, RESOURCE_NAME_KEY)) return { rest: inputs, name: undefined };
+  const { [RESOURCE_NAME_KEY]: given, ...rest } = inputs as Record<string, unknown>;
+  return { rest: rest as T, name: typeof given === "string" && given.length > 0 && given.length <= 200 ? given : undefined };
+}
+
+/** Runs `f` as a call about the resource of this logical name (undefined: unknown). */
+export function asResource<T>(name: string | undefined, f: () => T): T {
+  return callName.run(name, f);
+}
+
+/** How a message names the current call's resource: its URN where known, else its logical name (the Node.js SDK), else the token name it declares or holds. */
 export function resourceLabel(tokenName: string): string {
   const urn = resourceUrn();
-  return urn ? `resource ${urn}` : `the resource of access token "${tokenName}"`;
+  if (urn) return `resource ${urn}`;
+  const name = callName.getStore();
+  return name !== undefined ? `resource "${name}"` : `the resource of access token "${tokenName}"`;
 }
 
 /** Warnings said already by this process: the engine calls diff more than once per resource. */

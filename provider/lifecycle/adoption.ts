@@ -11,6 +11,7 @@ import { client, lateCommitMs, lister, resourceLabel, resourceUrn } from "../con
 import { sameName } from "../model/names";
 import { passedOnServerReason } from "../model/health";
 import { nowSeconds } from "../connection/clock";
+import { adopted } from "./keepers";
 
 /**
  * Taking over a token made by hand (issue 9): no POST, no DELETE, at most one PUT to bring the
@@ -68,8 +69,9 @@ async function find(inputs: AccessTokenInputs): Promise<Found> {
 
 /**
  * Claims on tokens in this run, by server and id: who adopts them (each adopting resource's check
- * claims once; the plugin names the resource by URN, the dynamic provider is never told which
- * resource a call is about, so each check counts as another resource). Two resources holding one
+ * claims once; the plugin names the resource by URN, the dynamic provider is never told its URN
+ * (the Node.js SDK tells it the logical name, for messages only, which is not unique across
+ * parents), so each check counts as another resource). Two resources holding one
  * token would rename it under each other, and removing one would revoke it under the other.
  */
 const claimed = new Map<string, { urn?: string; label: string }[]>();
@@ -155,7 +157,13 @@ export async function adopt(inputs: AccessTokenInputs, now: number): Promise<{ i
   }
   outs = { ...outs, createdAt: as.createdAt };
   const id = `${owner.userId}:${token.accessTokenId}`;
-  if (!inputs.adopt?.thenRotate) return { id, outs };
+  // Only once the create succeeds does this resource hold the token (a rotation keeps it aside,
+  // then retires it): a failed one hands nothing over, and the former holder's delete revokes it.
+  if (!inputs.adopt?.thenRotate) {
+    adopted(inputs.server, token.accessTokenId, inputs.name);
+    return { id, outs };
+  }
   const rotated = await rotate({ client: client(inputs.server), lister: lister(inputs.server), lateCommitMs: lateCommitMs(inputs.server) }, outs, inputs, now);
+  adopted(inputs.server, token.accessTokenId, inputs.name);
   return { id, outs: rotated };
 }

@@ -3,6 +3,7 @@ import { CommvaultError } from "../client/errors";
 import type { TokenListEntry } from "../client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
+import { declaredHolds, declaredState, forgetKeepers, keeperOf } from "./keepers";
 import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
@@ -13,7 +14,7 @@ import { isUnknown } from "../model/unknown";
 import { resourceId, type AccessTokenState } from "../model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "../connection/owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, warn } from "../connection/runtime";
+import { RESOURCE_NAME_KEY, asResource, awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, takeResourceName, warn } from "../connection/runtime";
 import { parseDays, rollingField } from "../model/lifetime";
 import { sameName } from "../model/names";
 import { formatEpoch, parseRfc3339 } from "../model/time";
@@ -27,8 +28,13 @@ function context(e: unknown, what: string): Error {
   return err;
 }
 
-/** This resource holds its tokens (see TokenLister.held); a server profile that is gone has no lister, and needs none. */
+/**
+ * This resource, which the program declares (diff, update), holds its tokens (see TokenLister.held,
+ * and keepers.ts: no delete of this run revokes them under it); a server profile that is gone has
+ * no lister, and needs none.
+ */
 function holds(state: AccessTokenState): void {
+  declaredHolds(state);
   if (state.server !== undefined && !hasServer(state.server)) return;
   const label = resourceLabel(state.name);
   try {
@@ -42,7 +48,8 @@ function holds(state: AccessTokenState): void {
 /** The host's configuration objects seen: one per run of the dynamic provider host (see configure). */
 const configuredRuns = new WeakSet<object>();
 
-export const provider: dynamic.ResourceProvider = {
+/** The provider's methods, on inputs without the SDK's hidden resource name (see `provider` below). */
+const core = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: RawSettings = {};
     for (const [name, s] of Object.entries(SETTINGS) as [SettingName, (typeof SETTINGS)[SettingName]][]) {
@@ -58,7 +65,15 @@ export const provider: dynamic.ResourceProvider = {
     if (raw !== undefined && configuredRuns.has(raw)) return;
     if (raw !== undefined) configuredRuns.add(raw);
     forgetClaims();
+    forgetKeepers();
     forgetRun();
+    // Read only by the creates and rotations of `up`, which refuse a malformed value: said at
+    // preview too (configure runs in every command), so that a pipeline learns it before its up.
+    try {
+      settleIds(process.env);
+    } catch (e) {
+      warn((e as Error).message);
+    }
   },
 
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
@@ -232,6 +247,17 @@ export const provider: dynamic.ResourceProvider = {
     // that the resource made outlives it. Already gone counts as deleted.
     for (const t of [tokenId, props.previous?.tokenId]) {
       if (t === undefined) continue;
+      // A hand-over: a resource of this run adopted it (its create ran before this delete), so
+      // it is that resource's now. A destroy or a later run has no such adoption: revoked.
+      const keeper = keeperOf(props, t);
+      if (keeper?.how === "adopted") {
+        warn(`access token ${t} of ${resourceLabel(props.name)} was handed over to ${keeper.label} in this run; not revoked: that resource manages it now`);
+        continue;
+      }
+      if (keeper?.how === "holds") {
+        warn(`access token ${t} of ${resourceLabel(props.name)} is also held by ${keeper.label}, which the program declares; not revoked: that resource manages it (a hand-over cut short before this delete)`);
+        continue;
+      }
       try {
         await revoke(client(props.server), t);
       } catch (e) {
@@ -239,6 +265,42 @@ export const provider: dynamic.ResourceProvider = {
       }
     }
   },
+} satisfies dynamic.ResourceProvider;
+
+/**
+ * The provider the engine (or the plugin's door) calls. The Node.js SDK passes the resource's
+ * logical name as a hidden input (RESOURCE_NAME_KEY), because the engine tells a dynamic provider
+ * no URN: check keeps it in the inputs so that diff, create and update get it too, and each method
+ * takes it off before the core sees the inputs, so that it is in no output, no plan and no diff,
+ * and serves only to name the resource in messages. Read and delete get outputs, which never
+ * hold it.
+ */
+export const provider: dynamic.ResourceProvider = {
+  configure: core.configure,
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { rest, name } = takeResourceName(news);
+    const r = await asResource(name, () => core.check(takeResourceName(olds).rest, rest));
+    return name === undefined ? r : { ...r, inputs: { ...r.inputs, [RESOURCE_NAME_KEY]: name } };
+  },
+  diff(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.DiffResult> {
+    const { rest, name } = takeResourceName(news);
+    return asResource(name, () => core.diff(id, takeResourceName(olds).rest, rest));
+  },
+  async create(inputs: AccessTokenInputs): Promise<dynamic.CreateResult> {
+    const { rest, name } = takeResourceName(inputs);
+    const r = await asResource(name, () => core.create(rest));
+    // A state of a declared resource: its own delete (none in a real run) revokes its token.
+    declaredState(r.outs);
+    return r;
+  },
+  read: core.read,
+  async update(id: string, olds: AccessTokenState, news: AccessTokenInputs): Promise<dynamic.UpdateResult> {
+    const { rest, name } = takeResourceName(news);
+    const r = await asResource(name, () => core.update(id, takeResourceName(olds).rest, rest));
+    declaredState(r.outs);
+    return r;
+  },
+  delete: core.delete,
 };
 
 /**

@@ -60,10 +60,11 @@ describe("end to end: nothing managed twice, no call the server must refuse", ()
     h.running.emulator.log.length = 0;
     const p = await pulumi("preview");
     expect(p.code).not.toBe(0);
-    expect(out(p)).toMatch(/adopt: access token \d+ \("spare-backup"\) is already managed by the resource of access token "spare-backup", which adopts it in this run, and the resource of access token "spare-backup" adopts it too; a token can be managed by one resource only/);
+    // Named by logical name: the SDK passes it to the dynamic provider, which the engine tells no URN.
+    expect(out(p)).toMatch(/adopt: access token \d+ \("spare-backup"\) is already managed by resource "(spare|spareCopy)", which adopts it in this run, and resource "(?!\1")(spare|spareCopy)" adopts it too; a token can be managed by one resource only/);
     const u = await pulumi("up", "--yes");
     expect(u.code).not.toBe(0);
-    expect(out(u)).toMatch(/is already managed by the resource of access token "spare-backup"/);
+    expect(out(u)).toMatch(/is already managed by resource "(spare|spareCopy)"/);
     expect(writes()).toEqual([]);
     const ids = await stateIds().catch(() => [] as number[]);
     expect(ids.filter((id: number) => id === spare.accessTokenId).length).toBeLessThanOrEqual(1);
@@ -75,7 +76,7 @@ describe("end to end: nothing managed twice, no call the server must refuse", ()
     ok(await pulumi("up", "--yes"));
     expect(await stateIds()).toEqual([spare.accessTokenId]);
     const again = { name: "spare-2", userName: "svc-backup", adopt: { tokenId: spare.accessTokenId } };
-    const refusal = new RegExp(`access token ${spare.accessTokenId} \\("spare-backup"\\) is already managed by the resource of access token "spare-backup", which holds it in this stack's state, and the resource of access token "spare-2" adopts it too`);
+    const refusal = new RegExp(`access token ${spare.accessTokenId} \\("spare-backup"\\) is already managed by resource "spare", which holds it in this stack's state, and resource "again" adopts it too`);
     // The holder registers as the program runs: the provider refuses the adopter at its check or,
     // at the latest, at its create (which waits a moment for the holder), before any write.
     write({ spare: block, again });

@@ -2,7 +2,7 @@ import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
 import { RawApi } from "../helpers/raw-api";
-import { setUrnSource } from "../../provider/connection/runtime";
+import { setNoteSink, setUrnSource } from "../../provider/connection/runtime";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
 describe("existing tokens and several CommServes", () => {
@@ -137,9 +137,154 @@ describe("existing tokens and several CommServes", () => {
       }
     });
 
+    test("through the dynamic provider, the Node.js SDK's hidden resource name names both resources; it is in no output and makes no diff", async () => {
+      const t = await byHand({ tokenName: "spare-backup", userId: SVC_BACKUP });
+      const spec = { name: "spare-backup", userName: "svc-backup", adopt: { byName: true } };
+      const a = await provider.check!({}, { ...spec, __resource: "spare" });
+      expect(a.failures).toEqual([]);
+      expect(a.inputs.__resource).toBe("spare");
+      const b = await provider.check!({}, { ...spec, __resource: "spareCopy" });
+      expect(b.failures).toEqual([
+        expect.objectContaining({ reason: expect.stringContaining(`access token ${t.accessTokenId} ("spare-backup") is already managed by resource "spare", which adopts it in this run, and resource "spareCopy" adopts it too`) }),
+      ]);
+      const made = await provider.create(a.inputs);
+      expect(made.outs).not.toHaveProperty("__resource");
+      // A stack whose state predates the hidden input (or any state: outputs never hold it): no change.
+      await configure(settings());
+      const again = await provider.check!(a.inputs, { ...spec, __resource: "spare" });
+      expect(await provider.diff!(made.id, made.outs, again.inputs)).toEqual({ changes: false });
+      // A later adopter of the held token is refused naming the holder by its logical name.
+      const late = await provider.check!({}, { name: "other", userName: "svc-backup", adopt: { tokenId: t.accessTokenId }, __resource: "late" });
+      expect(late.failures).toEqual([expect.objectContaining({ reason: expect.stringContaining(`is already managed by resource "spare", which holds it in this stack's state, and resource "late" adopts it too`) })]);
+    });
+
+    describe("a hand-over: one resource dropped, another adopting its token, in one up", () => {
+      const said: string[] = [];
+      beforeEach(() => {
+        said.length = 0;
+        setNoteSink((severity, message) => said.push(`${severity}: ${message}`));
+      });
+      afterEach(() => {
+        setNoteSink(undefined);
+        setUrnSource(undefined);
+      });
+      const deployed = async (urn?: string) => {
+        setUrnSource(urn === undefined ? undefined : () => urn);
+        const made = await up({ name: "made-here", userName: "svc-backup" });
+        // The next up: the new resource's check and create run before the dropped one's delete.
+        await configure(settings());
+        return made;
+      };
+      const alive = (id: number) => h.running.emulator.store.data.tokens.some((t) => t.accessTokenId === id);
+
+      test("the dropped resource's delete does not revoke what the new one adopted, and says so; a later destroy revokes it", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        expect(adopter.outs.tokenId).toBe(made.outs.tokenId);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said).toEqual([
+          `warning: access token ${made.outs.tokenId} of the resource of access token "made-here" was handed over to the resource of access token "made-here" in this run; not revoked: that resource manages it now`,
+        ]);
+        // A later run (a destroy): no adoption in it, so the new holder's delete revokes it.
+        await configure(settings());
+        await provider.delete!(adopter.id, adopter.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+        expect(alive(made.outs.tokenId)).toBe(false);
+      });
+
+      test("through the dynamic provider, the warning names the adopter by the logical name the Node.js SDK passes", async () => {
+        const made = await deployed();
+        const checked = await provider.check!({}, { name: "made-here", userName: "svc-backup", adopt: { byName: true }, __resource: "d1" });
+        await provider.create(checked.inputs);
+        await provider.delete!(made.id, made.outs);
+        expect(said).toEqual([`warning: access token ${made.outs.tokenId} of the resource of access token "made-here" was handed over to resource "d1" in this run; not revoked: that resource manages it now`]);
+      });
+
+      test("a hand-over cut short (state holds both): the next up's delete of the dropped one leaves the token to the declared one", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        // Killed here: state holds c1 and d1 with one token. The next run diffs d1, then deletes c1.
+        await configure(settings());
+        expect((await up(adopter.inputs, adopter)).action).toBe("same");
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said).toEqual([
+          `warning: access token ${made.outs.tokenId} of the resource of access token "made-here" is also held by the resource of access token "made-here", which the program declares; not revoked: that resource manages it (a hand-over cut short before this delete)`,
+        ]);
+      });
+
+      test("a resource's own token is revoked by its own delete: a replacement (diff says so, or --replace), a refresh then a removal", async () => {
+        const made = await deployed();
+        // A replacement: the diff is given the state the delete is then given.
+        const replaced = await up({ name: "made-here", userName: "svc-backup", scope: "MicrosoftSCIM", replaceOnForbiddenScopeChange: true }, made);
+        expect(replaced.action).toMatch(/replace/);
+        expect(alive(made.outs.tokenId)).toBe(false);
+        // `pulumi up --replace`: a diff with no change, then the delete.
+        await configure(settings());
+        expect((await up(replaced.inputs, replaced)).action).toBe("same");
+        await provider.delete!(replaced.id, replaced.outs);
+        expect(alive(replaced.outs.tokenId)).toBe(false);
+        // `pulumi up --refresh` of a program that dropped it: read, then delete.
+        const again = await up({ name: "made-here-2", userName: "svc-backup" });
+        await configure(settings());
+        const read = await refresh(again);
+        await provider.delete!(read!.id, read!.outs);
+        expect(alive(again.outs.tokenId)).toBe(false);
+        expect(said).toEqual([]);
+      });
+
+      test("with thenRotate: the adopted token, now kept aside by the new resource for the overlap, is not revoked by the dropped one's delete", async () => {
+        const made = await deployed();
+        const adopter = await up({ name: "made-here", userName: "svc-backup", rotation: { everyDays: 30, overlapDays: 7 }, adopt: { byName: true, thenRotate: true } });
+        expect(adopter.outs.previous).toMatchObject({ tokenId: made.outs.tokenId });
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(alive(made.outs.tokenId)).toBe(true);
+        expect(said.filter((m) => m.includes("was handed over to"))).toHaveLength(1);
+      });
+
+      test("without an adoption in the run (the adopter removed again, or a destroy), the delete revokes as before", async () => {
+        const made = await deployed();
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+        expect(said).toEqual([]);
+      });
+
+      test("an adoption that failed hands nothing over: the delete revokes", async () => {
+        const made = await deployed();
+        // Declared as another scope: refused, so the token is nobody else's.
+        await expect(up({ name: "made-here", userName: "svc-backup", scope: "MicrosoftSCIM", adopt: { byName: true } })).rejects.toThrow(/is a All token and the program declares scope "MicrosoftSCIM"/);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([`DELETE /v4/accesstoken/${made.outs.tokenId}`]);
+      });
+
+      test("through the plugin, the warning names both resources by URN", async () => {
+        const urnC = "urn:pulumi:dev::p::commvault:index:AccessToken::c1";
+        const urnD = "urn:pulumi:dev::p::commvault:index:AccessToken::d1";
+        const made = await deployed(urnC);
+        setUrnSource(() => urnD);
+        await up({ name: "made-here", userName: "svc-backup", adopt: { byName: true } });
+        setUrnSource(() => urnC);
+        h.running.emulator.log.length = 0;
+        await provider.delete!(made.id, made.outs);
+        expect(writes()).toEqual([]);
+        expect(said).toEqual([`warning: access token ${made.outs.tokenId} of resource ${urnC} was handed over to resource ${urnD} in this run; not revoked: that resource manages it now`]);
+      });
+    });
+
     test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
       const t = await byHand({ tokenName: "once" });
       const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId } });
+      // A later run (the engine never replaces, in one run, a resource it created in that run).
+      await configure(settings());
       const d1 = await up({ name: "once", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true, adopt: { tokenId: t.accessTokenId } }, d0);
       expect(d1.action).toBe("delete-replace");
       expect(d1.outs.tokenId).not.toBe(t.accessTokenId);

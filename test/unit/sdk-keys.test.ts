@@ -27,7 +27,9 @@ async function inputsOf(args: Record<string, unknown>): Promise<Record<string, u
   registered.length = 0;
   const token = new AccessToken("t", args as never);
   await new Promise<void>((resolve) => token.urn.apply(() => resolve()));
-  const { __provider: _p, ...inputs } = registered[0]!;
+  // The logical name, for the provider's messages (the engine tells a dynamic provider no URN).
+  const { __provider: _p, __resource: name, ...inputs } = registered[0]!;
+  expect(name).toBe("t");
   return inputs;
 }
 
@@ -60,7 +62,7 @@ describe("the AccessToken class passes every key on, for check to judge", () => 
     const scope = await new Promise((resolve) => token.scope.apply(resolve));
     // The mock echoes the inputs as state: a key that was sent would read back here.
     expect(scope).toBeUndefined();
-    expect(Object.keys(registered.at(-1)!).sort()).toEqual(["__provider", "name"]);
+    expect(Object.keys(registered.at(-1)!).sort()).toEqual(["__provider", "__resource", "name"]);
   });
 
   test("it registers as a dynamic resource with the one-line __provider, and is still a pulumi.dynamic.Resource", async () => {
