@@ -41,3 +41,20 @@ describe("health: a rolling lifetime whose resolved date has passed", () => {
     expect(planChange(state, news, "same", t("2027-02-10T00:00:00Z"), false).health).toMatchObject({ kind: "stale-date" });
   });
 });
+
+describe("notes: a rolling period changed right after create", () => {
+  test("says the period changed, not that less than a third is left", () => {
+    const created = t("2026-12-06T00:00:00Z");
+    const first = checkInputs(undefined, { name: "x", scope: "All", renewableFor: "90d" }, created);
+    const state = { ...(first.inputs as unknown as AccessTokenInputs), ipAllowlist: [], replaceOnForbiddenScopeChange: false, tokenId: 102, userId: 21, userName: "svc" } as AccessTokenState;
+    const notesFor = (renewableFor: string) => {
+      const news = checkInputs(first.inputs, { name: "x", scope: "All", renewableFor }, created + 3600).inputs as unknown as AccessTokenInputs;
+      return timeNotes(state, news, planChange(state, news, "same", created + 3600, false));
+    };
+    expect(notesFor("120d")).toEqual([
+      'access token "x" (id 102): renewableFor changed 90d => 120d: `pulumi up` extends it in place to a 120d life from today: renewableUntil 2027-03-06T00:00:00Z => 2027-04-05T00:00:00Z (same id, same secret)',
+    ]);
+    expect(notesFor("60d")[0]).toMatch(/renewableFor changed 90d => 60d: `pulumi up` shortens it in place/);
+    expect(notesFor("90d")).toEqual([]);
+  });
+});
