@@ -10,6 +10,7 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { setNoteSink, setUrnSource } from "../provider/connection/runtime";
 import { door } from "./door";
+import { spoken } from "./language";
 import { current, engineSink, flushNotes } from "./log";
 import { annotate, callSecrets, redact, unwrap } from "./secrets";
 import schema from "./schema.json";
@@ -41,13 +42,13 @@ const struct = (o: Obj) => structproto.Struct.fromJavaScript(o as Record<string,
  */
 export function failure(e: unknown): Partial<grpc.StatusObject> {
   const err = e as { message?: string; id?: string; properties?: Obj; reasons?: string[] };
-  const message = redact(err.message ?? String(e));
+  const message = spoken(redact(err.message ?? String(e)));
   const metadata = new grpc.Metadata();
   if (err.id) {
     const detail = new provproto.ErrorResourceInitFailed();
     detail.setId(err.id);
     detail.setProperties(struct(err.properties ?? {}));
-    detail.setReasonsList((err.reasons ?? []).map((r) => redact(r)));
+    detail.setReasonsList((err.reasons ?? []).map((r) => spoken(redact(r))));
     const any = new anyproto.Any();
     any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
     const status = new statusproto.Status();
