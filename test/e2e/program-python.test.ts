@@ -11,7 +11,20 @@ const flat = (r: CliResult) => (r.stdout + r.stderr).replace(/\s+/g, " ");
  * under the plain CLI (pulumi-language-python beside it), in the virtual environment its
  * Pulumi.yaml names.
  */
-describeProgram(PYTHON, ({ pulumi, writes, edit }) => {
+describeProgram(PYTHON, ({ h, pulumi, writes, edit }) => {
+  test("a rolling lifetime past its end: `preview --refresh` says once that up extends it in place, never that the program declares the date", async () => {
+    const clock = h.running.emulator.clock;
+    const start = clock.now();
+    clock.set(start + 40 * 86400);
+    try {
+      const r = await pulumi(["preview", "--refresh"], { COMMVAULT_TOKENS_NOW: String(clock.now()) });
+      expect(flat(r)).toMatch(/access token "python-scim" \(id \d+\) is dead: expired \S+ has passed; `pulumi up` extends it in place to /);
+      expect(flat(r)).not.toMatch(/still declares/);
+    } finally {
+      clock.set(start);
+    }
+  });
+
   test("a value passed as a secret is [secret] in every warning and refusal of its resource, and stays ciphertext in state", async () => {
     const name = 'name="python-scim",';
     const secretName = 'name=pulumi.Output.secret("rev20-py-SECRETNAME"),';
