@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { annotate, callSecrets, redact, unwrap } from "../../plugin/secrets";
 import { failure } from "../../plugin/server";
 import { SECRET_SIG, SIG_KEY } from "../../plugin/wire";
@@ -36,5 +39,26 @@ describe("plugin secrets", () => {
     const f = callSecrets.run(new Set(["2027-13-45T00:00:00Z", "SECRETNAME"]), () => failure(e));
     expect(f.details).toBe('renewableUntil "[secret]" is not a date');
     expect(f.metadata!.get("grpc-status-details-bin")[0]!.toString("latin1")).not.toContain("SECRETNAME");
+  });
+});
+
+describe("the plugin's errors in the program's spelling", () => {
+  test("a Python project's error names fields as Python does, its secrets still [secret]", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cv-pyproject-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nruntime:\n  name: python\n");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      jest.isolateModules(() => {
+        const server = require("../../plugin/server") as typeof import("../../plugin/server");
+        const secrets = require("../../plugin/secrets") as typeof import("../../plugin/secrets");
+        const e = new Error('userName "SECRET-OWNER" is not a Commvault user the logged-in user can see; check the owner\'s id or name in Command Center (Manage > Security > Users)');
+        const f = secrets.callSecrets.run(new Set(["SECRET-OWNER"]), () => server.failure(e));
+        expect(f.details).toBe('user_name "[secret]" is not a Commvault user the logged-in user can see; check the owner\'s id or name in Command Center (Manage > Security > Users)');
+      });
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
