@@ -131,6 +131,9 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
       const r = await consume(outputs, extra);
       expect([r.code, r.stderr.trim()]).toEqual([1, `token-consumer: ${message}`]);
     }
+    // The Node.js consumer says the same of a tokenId of the wrong type, and of none.
+    expect(() => parseStackOutput({ ...out, tokenId: "12" })).toThrow(cases[1]![2]);
+    expect(() => parseStackOutput({ ...out, tokenId: undefined })).toThrow(cases[2]![2]);
     const noRefresh = await runPython(python, [path.join(ROOT, "test/python/age_tool.py"), "seal", keygen.stdout.trim()], { input: JSON.stringify({ accessToken: out.accessToken }) });
     const scimLike = await consume({ tokenId: out.tokenId, sealedPair: noRefresh.stdout }, ["--identity", identity]);
     expect(scimLike.stderr.trim()).toBe("token-consumer: the stack output's sealedPair holds no refreshToken: this consumer renews, so the token's scope must be All, Custom or Hyperscale");
