@@ -17,6 +17,20 @@ export interface Controlled {
 
 const bad = (message: string): ApiResponse => ({ status: 400, body: { error: message } });
 
+/** The known word with the fewest edits from `word` (case ignored). */
+function closest(word: string, known: readonly string[]): string {
+  const distance = (a: string, b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row;
+    }
+    return prev[b.length]!;
+  };
+  return [...known].sort((x, y) => distance(word.toLowerCase(), x.toLowerCase()) - distance(word.toLowerCase(), y.toLowerCase()))[0]!;
+}
+
 function parse(raw: string): unknown {
   return raw ? JSON.parse(raw) : {};
 }
@@ -74,11 +88,16 @@ export function control(emu: Controlled, method: string, path: string, _q: URLSe
       return { status: 200, body: emu.store.data };
     case "GET variants":
       return { status: 200, body: emu.variants };
-    case "POST variants":
-      for (const k of Object.keys(emu.variants) as (keyof typeof emu.variants)[]) {
-        if (typeof body[k] === "boolean") emu.variants[k] = body[k] as boolean;
+    case "POST variants": {
+      // A misspelled switch answered 200 would leave a test running against the wrong server: refused, nothing changed.
+      const known = Object.keys(emu.variants) as (keyof typeof emu.variants)[];
+      for (const [k, v] of Object.entries(body)) {
+        if (!(known as string[]).includes(k)) return bad(`unknown variant "${k}"; did you mean "${closest(k, known)}"? The variants are ${known.join(", ")}`);
+        if (typeof v !== "boolean") return bad(`variant "${k}" must be true or false`);
       }
+      for (const k of known) if (typeof body[k] === "boolean") emu.variants[k] = body[k] as boolean;
       return { status: 200, body: emu.variants };
+    }
     case "POST rate-limit": {
       const { limit, periodSeconds } = body as Partial<RateLimit>;
       if (!(Number.isInteger(limit) && Number.isInteger(periodSeconds) && limit! > 0 && periodSeconds! > 0)) {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { looksLikePython, type Language } from "../provider/model/speak";
+import { looksLikePython, translate, type Language } from "../provider/model/speak";
 
 const RUNTIMES: Record<string, Language> = { nodejs: "nodejs", yaml: "yaml", python: "python", go: "go" };
 
@@ -34,4 +34,18 @@ let cached: { language: Language | undefined } | undefined;
 export function languageOf(news: Record<string, unknown>): Language | undefined {
   cached ??= { language: projectLanguage() };
   return cached.language ?? (looksLikePython(news) ? "python" : undefined);
+}
+
+/** The project's language as its Pulumi.yaml says (read once per plugin run; undefined when not known). */
+export function programLanguage(): Language | undefined {
+  cached ??= { language: projectLanguage() };
+  return cached.language;
+}
+
+/**
+ * An error or a note of the core in the program's spelling (`userName "x"` is `user_name "x"` to a
+ * Python program, `UserName "x"` to a Go one), as check's refusals are (speak.ts).
+ */
+export function spoken(text: string, lang: Language | undefined = programLanguage()): string {
+  return lang === "python" || lang === "go" ? translate(text, lang) : text;
 }

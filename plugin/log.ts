@@ -3,6 +3,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 import type { NoteSink } from "../provider/connection/runtime";
+import { spoken } from "./language";
+import { redact } from "./secrets";
 
 /** The resource a call is about, so that a note lands under it in the run's diagnostics. */
 export const current = new AsyncLocalStorage<string>();
@@ -25,11 +27,11 @@ export function engineSink(engineAddress: string | undefined): NoteSink | undefi
   return (severity, message) => {
     const req = new engproto.LogRequest();
     req.setSeverity(severity === "warning" ? engproto.LogSeverity.WARNING : engproto.LogSeverity.INFO);
-    req.setMessage(message);
+    req.setMessage(spoken(redact(message)));
     req.setUrn(current.getStore() ?? "");
     const sent = new Promise<void>((resolve) =>
       engine.log(req, (err) => {
-        if (err) process.stderr.write(`${severity}: ${message}\n`);
+        if (err) process.stderr.write(`${severity}: ${spoken(redact(message))}\n`);
         resolve();
       }),
     );

@@ -10,7 +10,9 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import { setNoteSink, setUrnSource } from "../provider/connection/runtime";
 import { door } from "./door";
+import { spoken } from "./language";
 import { current, engineSink, flushNotes } from "./log";
+import { annotate, callSecrets, redact, unwrap } from "./secrets";
 import schema from "./schema.json";
 import { configOf } from "./wire";
 
@@ -27,7 +29,10 @@ export const VERSION = ((): string => {
 type Obj = Record<string, unknown>;
 type Callback<T> = (err: grpc.ServiceError | Partial<grpc.StatusObject> | null, value?: T | null, trailer?: grpc.Metadata) => void;
 
-const js = (s: structproto.Struct | undefined): Obj => (s?.toJavaScript() ?? {}) as Obj;
+/** A Struct as the engine sent it (secrets in their envelopes). */
+const raw = (s: structproto.Struct | undefined): Obj => (s?.toJavaScript() ?? {}) as Obj;
+/** A Struct as the core takes it: plain, its secrets remembered for the call's messages. */
+const js = (s: structproto.Struct | undefined): Obj => unwrap(raw(s)) as Obj;
 const struct = (o: Obj) => structproto.Struct.fromJavaScript(o as Record<string, structproto.JavaScriptValue>);
 
 /**
@@ -37,13 +42,13 @@ const struct = (o: Obj) => structproto.Struct.fromJavaScript(o as Record<string,
  */
 export function failure(e: unknown): Partial<grpc.StatusObject> {
   const err = e as { message?: string; id?: string; properties?: Obj; reasons?: string[] };
-  const message = err.message ?? String(e);
+  const message = spoken(redact(err.message ?? String(e)));
   const metadata = new grpc.Metadata();
   if (err.id) {
     const detail = new provproto.ErrorResourceInitFailed();
     detail.setId(err.id);
     detail.setProperties(struct(err.properties ?? {}));
-    detail.setReasonsList(err.reasons ?? []);
+    detail.setReasonsList((err.reasons ?? []).map((r) => spoken(redact(r))));
     const any = new anyproto.Any();
     any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
     const status = new statusproto.Status();
@@ -55,11 +60,12 @@ export function failure(e: unknown): Partial<grpc.StatusObject> {
   return { code: grpc.status.UNKNOWN, details: message, metadata };
 }
 
-/** One engine call: run under its resource's URN (for notes), answer after its notes. */
+/** One engine call: run under its resource's URN (for notes) and its secrets (kept out of messages), answer after its notes. */
 function handle<Req, Res>(urnOf: (req: Req) => string, work: (req: Req) => Promise<Res>) {
   return (call: grpc.ServerUnaryCall<Req, Res>, callback: Callback<Res>) => {
-    current
-      .run(urnOf(call.request), () => work(call.request))
+    const secrets = new Set<string>();
+    callSecrets
+      .run(secrets, () => current.run(urnOf(call.request), () => work(call.request)))
       .then(
         async (res) => {
           await flushNotes();
@@ -67,7 +73,7 @@ function handle<Req, Res>(urnOf: (req: Req) => string, work: (req: Req) => Promi
         },
         async (e: unknown) => {
           await flushNotes();
-          const f = failure(e);
+          const f = callSecrets.run(secrets, () => failure(e));
           callback(f, null, f.metadata);
         },
       );
@@ -86,14 +92,15 @@ function service(): Partial<provrpc.IResourceProviderServer> {
     diffConfig: unimplemented("DiffConfig"),
     configure: handle(noUrn, async (req: provproto.ConfigureRequest) => {
       await door.configure(configOf(req.getVariablesMap().entries() as Iterable<[string, string]>));
-      return new provproto.ConfigureResponse().setAcceptsecrets(false).setSupportspreview(false);
+      // Secret inputs come marked, so that the door can keep them out of messages (secrets.ts).
+      return new provproto.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(false);
     }),
     check: handle(
       (r) => r.getUrn(),
       async (req: provproto.CheckRequest) => {
         const r = await door.check(js(req.getOlds()), js(req.getNews()));
-        const res = new provproto.CheckResponse().setInputs(struct(r.inputs as Obj));
-        res.setFailuresList((r.failures ?? []).map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(f.reason)));
+        const res = new provproto.CheckResponse().setInputs(struct(annotate(r.inputs as Obj, raw(req.getNews()))));
+        res.setFailuresList((r.failures ?? []).map((f) => new provproto.CheckFailure().setProperty(f.property).setReason(redact(f.reason))));
         return res;
       },
     ),
@@ -109,21 +116,30 @@ function service(): Partial<provrpc.IResourceProviderServer> {
     create: handle(
       (r) => r.getUrn(),
       async (req: provproto.CreateRequest) => {
-        const r = await door.create(js(req.getProperties()));
-        return new provproto.CreateResponse().setId(r.id).setProperties(struct(r.properties));
+        const ins = raw(req.getProperties());
+        try {
+          const r = await door.create(js(req.getProperties()));
+          return new provproto.CreateResponse().setId(r.id).setProperties(struct(annotate(r.properties, ins)));
+        } catch (e) {
+          const partial = e as { id?: string; properties?: Obj };
+          if (partial.id && partial.properties) partial.properties = annotate(partial.properties, ins);
+          throw e;
+        }
       },
     ),
     read: handle(
       (r) => r.getUrn(),
       async (req: provproto.ReadRequest) => {
+        js(req.getInputs());
         const r = await door.read(req.getId(), js(req.getProperties()));
-        const res = new provproto.ReadResponse().setId(r.id).setProperties(struct(r.properties));
-        return r.inputs ? res.setInputs(struct(r.inputs)) : res;
+        const res = new provproto.ReadResponse().setId(r.id).setProperties(struct(annotate(r.properties, raw(req.getProperties()))));
+        return r.inputs ? res.setInputs(struct(annotate(r.inputs, raw(req.getInputs())))) : res;
       },
     ),
     update: handle(
       (r) => r.getUrn(),
-      async (req: provproto.UpdateRequest) => new provproto.UpdateResponse().setProperties(struct(await door.update(req.getId(), js(req.getOlds()), js(req.getNews())))),
+      async (req: provproto.UpdateRequest) =>
+        new provproto.UpdateResponse().setProperties(struct(annotate(await door.update(req.getId(), js(req.getOlds()), js(req.getNews())), raw(req.getNews())))),
     ),
     delete: handle(
       (r) => r.getUrn(),

@@ -1,13 +1,12 @@
 /**
- * Values between the engine's wire format and the core's plain objects. The plugin answers
- * Configure with acceptSecrets=false, as the dynamic provider does: the engine hands the core
- * plain values and marks outputs secret again where their inputs were; the secret outputs of the
- * resource (accessToken, refreshToken) are marked here, with the engine's secret envelope.
+ * Values between the engine's wire format and the core's plain objects. The secret outputs of the
+ * resource (accessToken, refreshToken) are marked here, with the engine's secret envelope; secret
+ * inputs are unwrapped, and their secretness copied to outputs, in secrets.ts.
  */
 
 /** The engine's signature key and the value that marks a secret (sdk/go/common/resource/sig). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Outputs that are always secret (schema: `secret: true`). */
 export const SECRET_OUTPUTS = ["accessToken", "refreshToken"] as const;

@@ -64,7 +64,11 @@ export function parseStackOutput(value: unknown): StackOutput {
     if (o[key] === "[secret]") throw new Error(`the stack output's ${key} is masked: write it with \`pulumi stack output --json --show-secrets\``);
     if (typeof o[key] !== "string" || !o[key]) throw new Error(`the stack output has no ${key}`);
   }
-  if (typeof o.tokenId !== "number") throw new Error("the stack output has no tokenId");
+  if (o.tokenId === undefined || o.tokenId === null) throw new Error("the stack output has no tokenId");
+  // A present id of the wrong type is not a missing one: say which, so the user looks at the export.
+  if (typeof o.tokenId !== "number") {
+    throw new Error(`the stack output's tokenId is a ${Array.isArray(o.tokenId) ? "list" : typeof o.tokenId}, not a number: export the token's tokenId output itself (\`pulumi stack output --json --show-secrets\`), not a text made from it`);
+  }
   if (o.generation !== undefined && typeof o.generation !== "number") throw new Error("the stack output's generation is not a number");
   return { tokenId: o.tokenId, generation: o.generation as number | undefined, accessToken: o.accessToken as string, refreshToken: o.refreshToken as string };
 }

@@ -1,5 +1,5 @@
 import type { AccessTokenInputs } from "./inputs";
-import { DAY, LIFE, aheadOf, lifetimeField } from "./lifetime";
+import { DAY, LIFE, aheadOf, lifetimeField, parseDays, rollingField } from "./lifetime";
 import { isFixedScope } from "./scope";
 import type { AccessTokenState } from "./state";
 import { formatEpoch, parseRfc3339 } from "./time";
@@ -60,7 +60,13 @@ export function judge(state: AccessTokenState, inputs: AccessTokenInputs, now: n
     return { kind: "live" };
   }
   if (isUnknown(declared)) return { kind: "live" };
-  const wanted = parseRfc3339(declared);
+  const stated = parseRfc3339(declared);
+  // With a rolling lifetime the date is not the program's: check resolved it from the period at
+  // the last run. A resolved date that has passed (the inputs of the last run, as refresh diffs
+  // them) is what check resolves afresh before any up: judged so, it says what up does, once.
+  const rolling = inputs[rollingField(scope)];
+  const period = typeof rolling === "string" && !isUnknown(rolling) ? parseDays(rolling) : undefined;
+  const wanted = period !== undefined && stated !== undefined && stated <= latest(now, serverClock) ? aheadOf(now, period, scope) : stated;
   const fix = `Set a later ${field}, or use a rolling lifetime (${field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place`;
   // Passed by our clock, or by the server's (ahead of ours): the server refuses it either way.
   const passed = wanted !== undefined && wanted <= latest(now, serverClock);

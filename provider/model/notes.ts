@@ -1,10 +1,10 @@
 import type { AccessTokenInputs } from "./inputs";
-import { lifetimeField } from "./lifetime";
+import { lifetimeField, rollingField } from "./lifetime";
 import type { Plan } from "./plan";
 import { sameRecipients } from "./recipients";
 import { DEFAULT_OVERLAP_DAYS, asideName, resealReason } from "./rotation";
 import type { AccessTokenState } from "./state";
-import { formatEpoch } from "./time";
+import { formatEpoch, parseRfc3339 } from "./time";
 
 /**
  * What the preview says, besides the fields it shows, about work the clock made due: why a token
@@ -22,7 +22,14 @@ export function timeNotes(olds: AccessTokenState, news: AccessTokenInputs, plan:
   const field = lifetimeField(news.scope);
   const rolling = news.renewableFor ?? news.expiresIn;
   if (h?.kind !== "extend" && rolling && plan.changed.includes(field) && !plan.rotate) {
-    notes.push(`${who}: less than ${news.extendWhenLeft ?? "a third"} of its ${rolling} life is left; \`pulumi up\` extends it in place: ${field} ${olds[field] ?? "(default)"} => ${news[field]} (same id, same secret)`);
+    const moved = `${field} ${olds[field] ?? "(default)"} => ${news[field]} (same id, same secret)`;
+    // check moves the end when the period itself changed, whatever is left: that is the reason then.
+    const before = olds[rollingField(news.scope)];
+    if (before !== rolling) {
+      const why = before === undefined ? `${rollingField(news.scope)} is now ${rolling}` : `${rollingField(news.scope)} changed ${before} => ${rolling}`;
+      const shorter = (parseRfc3339(news[field] ?? "") ?? Infinity) < (parseRfc3339(olds[field] ?? "") ?? -Infinity);
+      notes.push(`${who}: ${why}: \`pulumi up\` ${shorter ? "shortens" : "extends"} it in place to a ${rolling} life from today: ${moved}`);
+    } else notes.push(`${who}: less than ${news.extendWhenLeft ?? "a third"} of its ${rolling} life is left; \`pulumi up\` extends it in place: ${moved}`);
   }
   if (plan.rotate) {
     const why =

@@ -124,7 +124,11 @@ export function localize(failures: readonly CheckFailure[], lang: Language | und
     const reason = lang === "python" || lang === "go" ? translate(f.reason, lang) : lang === undefined ? withSpellings(f) : f.reason;
     if (!/[.[]/.test(f.property) && lang !== "python" && lang !== "go") return { property: f.property, reason };
     const field = spell(f.property, lang);
-    return { property: "", reason: !field || reason.startsWith(field) ? reason : `${field}: ${reason}` };
+    if (!field || reason.startsWith(field)) return { property: "", reason };
+    // A reason that starts with the field itself (`scope cannot change`, `name is empty`): the field
+    // in the language's spelling (`Scope cannot change`), not `Scope: scope cannot change`.
+    if (reason.startsWith(`${f.property} `)) return { property: "", reason: field + reason.slice(f.property.length) };
+    return { property: "", reason: `${field}: ${reason}` };
   });
 }
 

@@ -89,6 +89,16 @@ describe("emulator: fault injection and rate limiting (contract sections 5, 7)",
 describe("emulator: section-6 variants", () => {
   const h = useEmulator();
 
+  test("an unknown or non-boolean variant is refused with 400, naming the nearest valid key, and nothing changes", async () => {
+    const typo = await h.api.ctl("POST", "variants", { errorsAs200: true, omitDateHeader: true });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toBe('unknown variant "errorsAs200"; did you mean "errorsAsHttp200"? The variants are errorsAsHttp200, tokenTypeAsNames, omitAllowedIPsInList, omitDateHeader');
+    const wrongType = await h.api.ctl("POST", "variants", { omitDateHeader: "yes" });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error).toBe('variant "omitDateHeader" must be true or false');
+    expect((await h.api.ctl("GET", "variants")).body).toEqual({ errorsAsHttp200: false, tokenTypeAsNames: false, omitAllowedIPsInList: false, omitDateHeader: false });
+  });
+
   test("errorsAsHttp200: create and modify errors nest under error; delete, list and renew errors are top-level; all HTTP 200", async () => {
     await h.api.ctl("POST", "variants", { errorsAsHttp200: true });
     const create = await h.api.create(h.alice, { tokenName: "" });

@@ -42,7 +42,7 @@ export interface Language {
  * against the emulator, with the plugin installed by `pulumi plugin install` (as in
  * plugin-yaml.test.ts). `more` adds the language's own steps after `up`.
  */
-export function describeProgram(lang: Language, more: (ctx: { h: Harness; pulumi: (args: string[]) => Promise<CliResult>; dir: () => string; writes: () => number; edit: (from: string, to: string) => void }) => void = () => undefined): void {
+export function describeProgram(lang: Language, more: (ctx: { h: Harness; pulumi: (args: string[], env?: NodeJS.ProcessEnv) => Promise<CliResult>; dir: () => string; writes: () => number; edit: (from: string, to: string) => void }) => void = () => undefined): void {
   describe(`end to end: examples/${lang.name} through the installed plugin`, () => {
     const h = useEmulator({}, { fresh: false });
     let cli: PlainCli;

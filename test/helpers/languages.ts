@@ -33,7 +33,7 @@ export const GO: Language = {
     ['Scope:     pulumi.String("MicrosoftSCIM")', 'Scope:     pulumi.String("All")'],
     ['ExpiresIn: pulumi.String("30d")', 'RenewableFor: pulumi.String("30d")'],
   ],
-  scopeRefusal: (ts) => `Scope: ${swap(ts, "set replaceOnForbiddenScopeChange: true", "set ReplaceOnForbiddenScopeChange: pulumi.Bool(true)")}`,
+  scopeRefusal: (ts) => `S${swap(ts, "set replaceOnForbiddenScopeChange: true", "set ReplaceOnForbiddenScopeChange: pulumi.Bool(true)").slice(1)}`,
   paste(dir, code) {
     fs.writeFileSync(path.join(dir, "imported.go"), code);
     const main = path.join(dir, "main.go");

@@ -83,6 +83,30 @@ describe("tokens over time", () => {
     expect((await gate(used)).changes).toBe(false);
   });
 
+  test("a SCIM token with a rolling lifetime past its end: refresh's diff (the last run's inputs) and up's diff say one thing, extended in place", async () => {
+    const d0 = await up({ name: "scim-rolling", scope: "MicrosoftSCIM", expiresIn: "30d" });
+    clock.day(40);
+    const r = await refresh(d0);
+    if (!r) throw new Error("the token left state");
+    // `preview --refresh`: the engine diffs the refreshed state against the last run's inputs, then against check's.
+    await provider.diff!(r.id, r.outs, d0.inputs as never);
+    const checked = (await provider.check!(d0.inputs, { name: "scim-rolling", scope: "MicrosoftSCIM", expiresIn: "30d" })).inputs;
+    expect((await provider.diff!(r.id, r.outs, checked as never)).changes).toBe(true);
+    const text = warnings.join("");
+    expect(text).not.toMatch(/still declares/);
+    expect(text.match(/is dead: expired \S+ has passed; `pulumi up` extends it in place to \S+ \(same id, same secret\)/g)).toHaveLength(1);
+  });
+
+  test("a rolling period raised right after create: the note says the period changed, and up makes one PUT", async () => {
+    const d0 = await up({ name: "raised", renewableFor: "90d" });
+    clear();
+    const d1 = await up({ name: "raised", renewableFor: "120d" }, d0);
+    expect(d1.action).toBe("update");
+    expect(calls()).toEqual([`PUT /v4/accesstoken/${d0.outs.tokenId}`]);
+    expect(warnings.join("")).toMatch(/access token "raised" \(id \d+\): renewableFor changed 90d => 120d: `pulumi up` extends it in place to a 120d life from today: renewableUntil \S+ => \S+ \(same id, same secret\)/);
+    expect(warnings.join("")).not.toMatch(/less than a third/);
+  });
+
   test("a rolling lifetime: not due one day before, due on the day, then one PUT with the same id and secret", async () => {
     const d0 = await up({ name: "rolling", renewableFor: "30d", extendWhenLeft: "10d" });
     const end = dayFloor(clock.start + 30 * DAY);

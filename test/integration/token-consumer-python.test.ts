@@ -73,7 +73,7 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
     await h.api.ctl("POST", "faults", { kind: "status", status: 503, method: "POST", path: "/v4/accesstoken/renew", count: 1 });
     const first = await consume(out);
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/token \d+: the renew answered HTTP 503 without a new pair; .*will not renew it again.*rotationTrigger/);
+    expect(first.stderr).toMatch(/token \d+: the renew answered HTTP 503 without a new pair; .*will not renew it again.*rotationTrigger \(Python rotation_trigger\) a new value in the program that declares it/);
     expect(state().renewSentAt).toBe(now);
     const again = await consume(out);
     expect(again.stderr).toMatch(/will not renew it again/);
@@ -120,7 +120,8 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
     const out = await issue();
     const cases: [Record<string, unknown>, string[], string][] = [
       [{ ...out, refreshToken: "[secret]" }, [], "the stack output's refreshToken is masked: write it with `pulumi stack output --json --show-secrets`"],
-      [{ ...out, tokenId: "12" }, [], "the stack output has no tokenId"],
+      [{ ...out, tokenId: "12" }, [], "the stack output's tokenId is a string, not a number: export the token's tokenId output itself (`pulumi stack output --json --show-secrets`), not a text made from it"],
+      [{ ...out, tokenId: undefined }, [], "the stack output has no tokenId"],
       [{ tokenId: out.tokenId, sealedPair: "-----BEGIN AGE ENCRYPTED FILE-----\n" }, [], "the stack output's pair is sealed (sealedPair): pass --identity <age identity file>"],
     ];
     const identity = path.join(dir, "identity.txt");
@@ -130,6 +131,9 @@ describe.each([false, true])("the Python consumer's stops, errorsAsHttp200 %s", 
       const r = await consume(outputs, extra);
       expect([r.code, r.stderr.trim()]).toEqual([1, `token-consumer: ${message}`]);
     }
+    // The Node.js consumer says the same of a tokenId of the wrong type, and of none.
+    expect(() => parseStackOutput({ ...out, tokenId: "12" })).toThrow(cases[1]![2]);
+    expect(() => parseStackOutput({ ...out, tokenId: undefined })).toThrow(cases[2]![2]);
     const noRefresh = await runPython(python, [path.join(ROOT, "test/python/age_tool.py"), "seal", keygen.stdout.trim()], { input: JSON.stringify({ accessToken: out.accessToken }) });
     const scimLike = await consume({ tokenId: out.tokenId, sealedPair: noRefresh.stdout }, ["--identity", identity]);
     expect(scimLike.stderr.trim()).toBe("token-consumer: the stack output's sealedPair holds no refreshToken: this consumer renews, so the token's scope must be All, Custom or Hyperscale");

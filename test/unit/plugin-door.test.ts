@@ -7,7 +7,7 @@ import { provider } from "../../provider/lifecycle/provider";
 import { forbiddenScopeChangeMessage } from "../../provider/model/scope";
 import { setNoteSink } from "../../provider/connection/runtime";
 import { VERSION, failure, listen } from "../../plugin/server";
-import { configOf, outputs } from "../../plugin/wire";
+import { configOf, outputs, SECRET_SIG, SIG_KEY } from "../../plugin/wire";
 
 const URN = "urn:pulumi:dev::p::commvault:index:AccessToken::t";
 const struct = (o: object) => structproto.Struct.fromJavaScript(o as Record<string, structproto.JavaScriptValue>);
@@ -41,9 +41,9 @@ describe("plugin door", () => {
     expect(Object.keys(schema.resources)).toEqual(["commvault:index:AccessToken"]);
   });
 
-  test("takes secrets as plain values, as the dynamic provider does", async () => {
+  test("takes secrets marked, so that it can keep them out of messages", async () => {
     const r = await configure(new provproto.ConfigureRequest());
-    expect(r.getAcceptsecrets()).toBe(false);
+    expect(r.getAcceptsecrets()).toBe(true);
     expect([...configOf([["commvault:config:url", "u"], ["commvault:config:password", "p"]])]).toEqual([["commvault:url", "u"], ["commvault:password", "p"]]);
   });
 
@@ -64,6 +64,21 @@ describe("plugin door", () => {
     const failures = r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() }));
     expect(failures).toEqual([{ property: "", reason: "rotation.everyDayz: `everyDayz` is not an AccessToken rotation input; did you mean `everyDays`?" }]);
     expect((await provider.check!({}, news)).failures).toEqual([{ property: "rotation.everyDayz", reason: failures[0]!.reason.replace("rotation.everyDayz: ", "") }]);
+  });
+
+  test("a secret input is [secret] in check's refusals, and stays secret in the inputs it returns", async () => {
+    const sealed = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+    const news = { name: sealed("rev20-SECRETNAME"), ipAllowlist: [sealed("10.66.0.0/33")], renewableUntil: sealed("2027-13-45T00:00:00Z") };
+    const r = await check(new provproto.CheckRequest().setUrn(URN).setOlds(struct({})).setNews(struct(news)));
+    const reasons = r.getFailuresList().map((f) => f.getReason());
+    // The core quotes both values; the door shows neither.
+    const plainReasons = ((await provider.check!({}, { name: "rev20-SECRETNAME", ipAllowlist: ["10.66.0.0/33"], renewableUntil: "2027-13-45T00:00:00Z" })).failures ?? []).map((f) => f.reason);
+    expect(plainReasons.join("\n")).toMatch(/10\.66\.0\.0\/33[\s\S]*2027-13-45|2027-13-45[\s\S]*10\.66\.0\.0\/33/);
+    expect(reasons).toHaveLength(plainReasons.length);
+    expect(reasons.join("\n")).toContain("[secret]");
+    expect(reasons.join("\n")).not.toMatch(/10\.66\.0\.0\/33|2027-13-45|SECRETNAME/);
+    const inputs = r.getInputs()!.toJavaScript() as Record<string, unknown>;
+    expect(inputs.name).toEqual(sealed("rev20-SECRETNAME"));
   });
 
   test("check returns the core's canonical inputs", async () => {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { projectLanguage } from "../../plugin/language";
+import { projectLanguage, spoken } from "../../plugin/language";
 import { checkInputs } from "../../provider/model/inputs";
 import { forbiddenScopeChangeMessage } from "../../provider/model/scope";
 import { localize, looksLikePython, spell, translate } from "../../provider/model/speak";
@@ -56,7 +56,11 @@ describe("check's refusals in the program's language (the plugin's door)", () =>
     const news = { name: "t", scope: "All", renewableFor: "30d" };
     const ts = forbiddenScopeChangeMessage("MicrosoftSCIM", "All");
     expect(refusals(news, "python", olds)).toEqual([{ property: "", reason: ts.replace("set replaceOnForbiddenScopeChange: true", "set replace_on_forbidden_scope_change=True") }]);
-    expect(refusals(news, "go", olds)).toEqual([{ property: "", reason: `Scope: ${ts.replace("set replaceOnForbiddenScopeChange: true", "set ReplaceOnForbiddenScopeChange: pulumi.Bool(true)")}` }]);
+    expect(refusals(news, "go", olds)).toEqual([{ property: "", reason: `S${ts.slice(1).replace("set replaceOnForbiddenScopeChange: true", "set ReplaceOnForbiddenScopeChange: pulumi.Bool(true)")}` }]);
+    expect(refusals(news, "go", olds)[0]!.reason).toMatch(/^Scope cannot change from "MicrosoftSCIM" to "All"/);
+    // A reason that starts with its field names it once, in Go's spelling (not `Name: name is empty`).
+    expect(refusals({ name: "", scope: "All" }, "go")[0]!.reason).toMatch(/^Name is empty/);
+    expect(refusals({ name: "", scope: "All" }, "python")[0]!.reason).toMatch(/^name is empty/);
     // TypeScript and YAML programs (and the dynamic provider) get the message as it was.
     expect(refusals(news, "yaml", olds)).toEqual([{ property: "scope", reason: ts }]);
   });
@@ -121,5 +125,23 @@ describe("what the user wrote stays as written", () => {
   test("a quoted value is never respelled; a boolean shown as the program writes it", () => {
     expect(refusals({ name: "t", rotationTrigger: "renewableFor".repeat(30) }, "python")[0]!.reason).toMatch(/^rotation_trigger "renewableForrenewableFor/);
     expect(refusals({ name: true }, "python")[0]!.reason).toMatch(/^name must be a string, not True; set name to/);
+  });
+});
+
+describe("the core's errors and notes through the plugin, in the program's spelling", () => {
+  test("an owner the logged-in user cannot see is named as the program wrote it", () => {
+    const byName = 'userName "nobody" is not a Commvault user the logged-in user can see; check the owner\'s id or name in Command Center (Manage > Security > Users)';
+    expect(spoken(byName, "python")).toMatch(/^user_name "nobody" is not a Commvault user/);
+    expect(spoken(byName, "go")).toMatch(/^UserName "nobody" is not a Commvault user/);
+    expect(spoken("userId 22 is not a Commvault user the logged-in user can see", "python")).toMatch(/^user_id 22 /);
+    expect(spoken("userId 22 is not a Commvault user the logged-in user can see", "go")).toMatch(/^UserId 22 /);
+    expect(spoken(byName, "nodejs")).toBe(byName);
+    expect(spoken(byName, "yaml")).toBe(byName);
+  });
+
+  test("a note's fields too, its quoted values and commands as they are", () => {
+    const note = 'access token "renewableFor" (id 102): renewableFor changed 90d => 120d: `pulumi up` extends it in place to a 120d life from today: renewableUntil 2027-03-06T00:00:00Z => 2027-04-05T00:00:00Z (same id, same secret)';
+    expect(spoken(note, "python")).toBe(note.replace("renewableFor changed", "renewable_for changed").replace("renewableUntil 2027", "renewable_until 2027"));
+    expect(spoken(note, "go")).toBe(note.replace("renewableFor changed", "RenewableFor changed").replace("renewableUntil 2027", "RenewableUntil 2027"));
   });
 });

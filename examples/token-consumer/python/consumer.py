@@ -48,6 +48,11 @@ def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _kind(v):
+    """A JSON value's type as a message names it (never the value: it may sit beside secrets)."""
+    return {bool: "boolean", str: "string", float: "number with a fraction", list: "list", dict: "object"}.get(type(v), type(v).__name__)
+
+
 def open_sealed_pair(sealed, identity_file):
     """The pair inside the stack's `sealedPair`: age, ASCII-armored, over the JSON
     {"accessToken": ..., "refreshToken": ...}, opened with the age identities in `identity_file`."""
@@ -117,8 +122,12 @@ def parse_stack_output(value, identity_file=None):
             if not isinstance(o.get(key), str) or not o.get(key):
                 raise ConsumerError(f"the stack output has no {key}")
         pair = o
-    if not _is_int(o.get("tokenId")):
+    if o.get("tokenId") is None:
         raise ConsumerError("the stack output has no tokenId")
+    if not _is_int(o.get("tokenId")):
+        # A present id of the wrong type is not a missing one: say which, so the user looks at the export.
+        raise ConsumerError(f"the stack output's tokenId is a {_kind(o['tokenId'])}, not a number: export the token's "
+                            "tokenId output itself (`pulumi stack output --json --show-secrets`), not a text made from it")
     if o.get("generation") is not None and not _is_int(o.get("generation")):
         raise ConsumerError("the stack output's generation is not a number")
     return {"tokenId": o["tokenId"], "generation": o.get("generation"),
@@ -199,8 +208,11 @@ def who_am_i(api_url, access_token):
 
 LOST_PAIR = (
     "a renew got no usable answer, so Commvault may have rotated this pair already, and sending it again could be taken "
-    "as a replay, which revokes the token. This consumer will not renew it again. Ask for a new secret: "
-    "`pulumi config set token-consumer:rotationTrigger \"$(date -u +%FT%T)\" && pulumi up`; the next run switches to it"
+    "as a replay, which revokes the token. This consumer will not renew it again. Ask for a new secret: give the "
+    "token's rotationTrigger (Python rotation_trigger) a new value in the program that declares it and run `pulumi up` "
+    "(the token-consumer example reads it from its stack config: `pulumi config set token-consumer:rotationTrigger "
+    "\"$(date -u +%FT%T)\" && pulumi up`; another program's key is the one it passes as rotationTrigger, see "
+    "`pulumi config`); the next run switches to it"
 )
 
 
