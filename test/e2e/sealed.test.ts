@@ -23,6 +23,8 @@ interface Door {
   prepare?: (dir: string) => void;
   env?: NodeJS.ProcessEnv;
   path?: string[];
+  /** How the provider's messages spell the sealTo input in this door's language (docs/languages.md). */
+  sealTo: string;
 }
 
 const PLUGIN_PATH = `plugins:
@@ -32,6 +34,7 @@ const PLUGIN_PATH = `plugins:
 `;
 
 const DYNAMIC: Door = {
+  sealTo: "sealTo",
   kind: "the dynamic provider, from Node.js",
   node: true,
   type: "pulumi-nodejs:dynamic/commvault:AccessToken",
@@ -50,6 +53,7 @@ exports.accessToken = token.accessToken;
 };
 
 const PLUGIN: Door = {
+  sealTo: "sealTo",
   kind: "the plugin, from YAML",
   node: false,
   type: "commvault:index:AccessToken",
@@ -80,6 +84,7 @@ outputs:
 };
 
 const PYTHON: Door = {
+  sealTo: "seal_to",
   kind: "the plugin, from Python",
   node: false,
   type: "commvault:index:AccessToken",
@@ -98,6 +103,7 @@ pulumi.export("accessToken", token.access_token)
 };
 
 const GO: Door = {
+  sealTo: "SealTo",
   kind: "the plugin, from Go",
   node: false,
   type: "commvault:index:AccessToken",
@@ -186,7 +192,7 @@ describe.each([DYNAMIC, PLUGIN, PYTHON, GO])("end to end: sealTo through $kind",
     ok(await pulumi(["config", "set", "recipient", typo]));
     const r = await pulumi(["preview"]);
     expect(r.code).not.toBe(0);
-    expect(all(r)).toMatch(/sealTo\[0\] "age1\S+…" has a wrong checksum \(a character is mistyped\); copy it again/);
+    expect(all(r)).toMatch(new RegExp(`${door.sealTo}\\[0\\] "age1\\S+…" has a wrong checksum \\(a character is mistyped\\); copy it again`));
     expect(tokens()).toEqual([]);
   });
 
@@ -216,7 +222,8 @@ describe.each([DYNAMIC, PLUGIN, PYTHON, GO])("end to end: sealTo through $kind",
     ok(await pulumi(["config", "set", "recipient", keys[1].recipient]));
     const preview = await pulumi(["preview", "--diff"]);
     expect(ok(preview)).toMatch(/generation\s*: 1 => 2/);
-    expect(all(preview)).toMatch(/a rotation is due \(sealTo changed: the provider kept no copy of the sealed secret to seal again, so a new secret is issued and sealed to the new recipients\); `pulumi up` creates generation 2 under "sealed-svc" and keeps this token working as "sealed-svc~g1" for 7 day\(s\)/);
+    const why = `a rotation is due (${door.sealTo} changed: the provider kept no copy of the sealed secret to seal again, so a new secret is issued and sealed to the new recipients); \`pulumi up\` creates generation 2 under "sealed-svc" and keeps this token working as "sealed-svc~g1" for 7 day(s)`;
+    expect(all(preview)).toContain(why);
     ok(await pulumi(["up", "--yes", "--skip-preview", ...EVERYTHING]));
     const now = tokens().find((t) => t.tokenName === "sealed-svc")!;
     expect(now.accessTokenId).not.toBe(before.accessTokenId);
