@@ -292,6 +292,25 @@ describe("a token that a run cut short left under the name", () => {
     expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
   });
 
+  test("a confirmed id that a resource of this stack holds, whose diff comes late (its input resolved after 8 s): never revoked; the create waits for that resource's rename and makes its own", async () => {
+    clock.day(0);
+    await newRun();
+    const r1 = await up({ name: "swap-a", userName: "svc-backup" });
+    const held = r1.outs.tokenId as number;
+    clock.set(clock.now() + 180);
+    await newRun();
+    confirm(held);
+    h.running.emulator.log.length = 0;
+    // r2 declares the name; r1, renamed to swap-b by an input that resolves late, is diffed 8 s later.
+    const r2 = up({ name: "swap-a", userName: "svc-backup" });
+    await new Promise((r) => setTimeout(r, 8_000));
+    await up({ name: "swap-b", userName: "svc-backup" }, r1);
+    const made = await r2;
+    expect(deletes()).toEqual([]);
+    expect(named("swap-b").map((t) => t.accessTokenId)).toEqual([held]);
+    expect(named("swap-a").map((t) => t.accessTokenId)).toEqual([made.outs.tokenId]);
+  }, 60_000);
+
   test("through the plugin, the refusal names the resource by its URN", async () => {
     clock.day(0);
     await login();
