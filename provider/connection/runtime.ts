@@ -109,7 +109,7 @@ export function timeoutMs(server?: string): number | undefined {
 
 /** The CommServe's clock minus the one clock (seconds), from the Date header of its latest answer; undefined when unknown. */
 export function serverOffset(server: string | undefined, now: number): number | undefined {
-  const at = resolved(server).client.serverClock();
+  const at = resolved(server).client.serverClockNow();
   return at === undefined ? undefined : at - now;
 }
 

@@ -284,7 +284,14 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
       const before = rig.posts().length;
       const job = rig.startMerge({ PULUMI_STACK: "staging" });
       const checkpoint = path.join(state, ".pulumi", "stacks", PROJECT, "staging.json");
-      await waitFor(() => fs.existsSync(checkpoint) && fs.readFileSync(checkpoint, "utf8").includes('"pending_operations"'), "staging's creates to start (Pulumi records them as pending)");
+      const pendingCreates = () => {
+        try {
+          return (JSON.parse(fs.readFileSync(checkpoint, "utf8")) as { checkpoint: { latest?: { pending_operations?: unknown[] } } }).checkpoint.latest?.pending_operations?.length ?? 0;
+        } catch {
+          return 0;
+        }
+      };
+      await waitFor(() => pendingCreates() >= 2, "both of staging's creates to start (Pulumi records them as pending)");
       await killTreeAndWait(job.pid);
       await job.exited;
       await h.api.ctl("DELETE", "faults");
