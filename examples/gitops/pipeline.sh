@@ -49,6 +49,8 @@ export POLICY_PACK="${POLICY_PACK:-$here/../../policy/pack}"
 export POLICY_CONFIG="${POLICY_CONFIG:-$here/policy-config.json}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 LOCK_WAIT_SECONDS="${LOCK_WAIT_SECONDS:-600}"
+# How many settle rounds a merge may take (each one an up that settles the leftovers the last named).
+SETTLE_ROUNDS=5
 if [[ "$stage" != nightly ]]; then
   [[ -e "$POLICY_PACK" ]] || die "no policy pack at $POLICY_PACK: set POLICY_PACK (in this repository, npm run policy:install installs policy/)"
   [[ -f "$POLICY_CONFIG" ]] || die "no policy configuration at $POLICY_CONFIG: set POLICY_CONFIG"
@@ -243,47 +245,30 @@ clear_settled_creates() {
 # A token that a killed run's create left on the CommServe (its answer, and the secret in it, lost)
 # makes the next up refuse, before any write, naming the token and printing
 # `COMMVAULT_TOKENS_SETTLE=<ids> pulumi up`: the server alone cannot tell it from another stack's
-# token declared alike. Pulumi's own record can: an id is confirmed here only when the refusal
-# names its token with the name and owner of a `creating` pending operation of this stack.
+# token declared alike. Pulumi's own record can, in part. An id is confirmed here only when all hold:
+# (a) the refusal names its token with the name and owner of a `creating` pending operation of this
+#     stack (a rotation: see below);
+# (b) no resource of the state (before this up, or after it) holds that token id in its outputs: a
+#     resource that the refused run had not diffed yet (its inputs still unknown, or renamed away
+#     from the name in the same run) looks like a leftover to the provider;
+# (c) the token was made, by this machine's clock (the refusal puts the CommServe's createdTime on
+#     it with the offset the server's Date header shows), no later than the killed run's last
+#     record, the state's deployment.manifest.time before this up, plus the longest a create takes
+#     (the seconds the refusal names): a pending operation proves only that this stack tried to
+#     create that name, and a token made later (another stack's, on the same backend and program)
+#     cannot be its leftover. A refusal on the CommServe's clock (no Date header) is left to a person.
 # A rotation killed while its new token's POST was on the wire leaves the same kind of token, and
 # the refusal says so ("the new token of a rotation of this resource"). Pulumi records that run as
 # an `updating` pending operation, but drops the record in the next up (measured with the CLI
-# v3.274.1), so it is read from the state as it was before this run's up ($work/before.json): the
-# id is confirmed only when a pending `updating` operation there declares the refused name, and
-# the resource it is about holds, in its outputs, the token the refusal names as this resource's
-# (already aside) with the same owner. Prints the confirmed ids, comma-separated; says which named
-# ids it leaves to a person.
+# v3.274.1), so it is read from the state as it was before this run's up ($work/before.json): (a) is
+# then that a pending `updating` operation there declares the refused name, and the resource it is
+# about holds, in its outputs, the token the refusal names as this resource's (already aside) with
+# the same owner. Prints the confirmed ids, comma-separated; says why it leaves each other named id
+# to a person.
 settle_ids() {
   grep -q 'COMMVAULT_TOKENS_SETTLE=' "$work/out" || return 0
   pulumi stack export --non-interactive --file "$work/state.json"
-  node -e '
-    const fs = require("fs");
-    const out = fs.readFileSync(process.argv[1], "utf8").replace(/\x1b\[[0-9;]*m/g, "");
-    const d = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).deployment || {};
-    const before = fs.existsSync(process.argv[3]) ? JSON.parse(fs.readFileSync(process.argv[3], "utf8")).deployment || {} : {};
-    const pending = (d.pending_operations || []).filter((op) => op.type === "creating").map((op) => op.resource.inputs || {});
-    const sameOwner = (o, user) => o.userName === user || String(o.userId) === user;
-    const named = new Set(), ok = new Set();
-    const refusal = /named "([^"]+)" already exists for user (\S+) \(token id (\d+), created [^)]*\)\. It looks like one that a run of this stack cut short/g;
-    for (const [, name, user, id] of out.matchAll(refusal)) {
-      named.add(id);
-      if (pending.some((i) => sameOwner(i, user) && i.name === name)) ok.add(id);
-    }
-    // A rotation cut short: the pending update of the resource that holds the old token.
-    const held = new Map((before.resources || []).map((r) => [r.urn, r.outputs || {}]));
-    const updating = (before.pending_operations || []).filter((op) => op.type === "updating");
-    const rotation = /named "([^"]+)" already exists for user (\S+) \(token id (\d+), created [^)]*\)\. It looks like the new token of a rotation of this resource that a run of this stack cut short left behind: this resource.s token (\d+) already holds its aside name/g;
-    for (const [, name, user, id, old] of out.matchAll(rotation)) {
-      named.add(id);
-      const mine = (op) => {
-        const outs = held.get(op.resource.urn);
-        return outs && String(outs.tokenId) === old && sameOwner(outs, user) && (op.resource.inputs || {}).name === name;
-      };
-      if (updating.some(mine)) ok.add(id);
-    }
-    for (const id of named) if (!ok.has(id)) console.error(`pipeline: token ${id} is not settled: no creating operation of this stack pending under its name and owner, nor an updating one of the resource that holds the token it rotates; see docs/runs-cut-short.md`);
-    if (ok.size) console.log([...ok].join(","));
-  ' "$work/out" "$work/state.json" "$work/before.json"
+  node "$here/settle-ids.js" "$work/out" "$work/state.json" "$work/before.json"
 }
 
 gently pulumi stack select --create "$PULUMI_STACK" --non-interactive
@@ -297,14 +282,20 @@ case "$stage" in
     # Pulumi's records as they stand before this up, which drops those of interrupted updates (settle_ids).
     pulumi stack export --non-interactive --file "$work/before.json" >/dev/null 2>&1 || rm -f "$work/before.json"
     locked pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
-    if (( code != 0 )); then
+    # A refused run names only the leftovers of the creates it started (the engine stops starting
+    # creates at the first failures): settle, and up again while each round confirms new ids.
+    settled="," round=0
+    while (( code != 0 && round < SETTLE_ROUNDS )); do
       ids="$(settle_ids)"
-      if [[ -n "$ids" ]]; then
-        say "tokens $ids are leftovers of this stack's run that was cut short (each named with a creating operation Pulumi records as pending, or an updating one of the resource whose rotation it is); settling them: COMMVAULT_TOKENS_SETTLE=$ids pulumi up"
-        code=0
-        locked env COMMVAULT_TOKENS_SETTLE="$ids" pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
-      fi
-    fi
+      fresh=""
+      for id in ${ids//,/ }; do [[ "$settled" == *",$id,"* ]] || fresh=1; done
+      [[ -n "$fresh" ]] || break
+      round=$((round + 1))
+      settled="$settled$ids,"
+      say "tokens $ids are leftovers of this stack's run that was cut short (each named with a creating operation Pulumi records as pending, or an updating one of the resource whose rotation it is; held by no resource of the state; made no later than that run's last record plus the longest a create takes); settling them (round $round of at most $SETTLE_ROUNDS): COMMVAULT_TOKENS_SETTLE=$ids pulumi up"
+      code=0
+      locked env COMMVAULT_TOKENS_SETTLE="$ids" pulumi up --yes --refresh --diff --policy-pack "$POLICY_PACK" --policy-pack-config "$POLICY_CONFIG" --non-interactive || code=$?
+    done
     (( code == 0 )) || exit "$code"
     clear_settled_creates
     ;;

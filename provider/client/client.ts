@@ -69,6 +69,8 @@ export class CommvaultClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private serverDate?: number;
+  /** When (this.now(), ms) the answer that dated serverDate came. */
+  private serverDateAt = 0;
   /** Whether the server answered since the last forgetServerClock (with a Date header or not). */
   private answered = false;
 
@@ -105,6 +107,14 @@ export class CommvaultClient {
    */
   serverClock(): number | undefined {
     return this.serverDate;
+  }
+
+  /**
+   * The server's clock now as its latest Date header tells it: that header plus the time since
+   * its answer came (a wait since, such as a create's grace, does not make the server look behind).
+   */
+  serverClockNow(): number | undefined {
+    return this.serverDate === undefined ? undefined : this.serverDate + Math.floor(Math.max(0, this.now() - this.serverDateAt) / 1000);
   }
 
   /** Whether the server has answered since the run began: if so and serverClock() is undefined, its answers carry no readable Date. */
@@ -291,7 +301,10 @@ export class CommvaultClient {
         if (answer.status < 500) {
           this.answered = true;
           const date = parseHttpDate(headerOf(answer, "date"));
-          if (date !== undefined) this.serverDate = date;
+          if (date !== undefined) {
+            this.serverDate = date;
+            this.serverDateAt = this.now();
+          }
         }
       } catch (e) {
         if (CommvaultError.isInstance(e)) throw e;

@@ -103,6 +103,17 @@ export function lister(server?: string): TokenLister {
   return resolved(server).lister;
 }
 
+/** A CommServe's request time-out (ms), as configured or the client's default. */
+export function timeoutMs(server?: string): number | undefined {
+  return resolved(server).settings.timeoutMs;
+}
+
+/** The CommServe's clock minus the one clock (seconds), from the Date header of its latest answer; undefined when unknown. */
+export function serverOffset(server: string | undefined, now: number): number | undefined {
+  const at = resolved(server).client.serverClockNow();
+  return at === undefined ? undefined : at - now;
+}
+
 /** How long a create whose answer timed out keeps looking for a late commit: twice the request timeout, 10 s to 2 min. */
 export function lateCommitMs(server?: string): number {
   return Math.min(120_000, Math.max(10_000, 2 * (resolved(server).settings.timeoutMs ?? 30_000)));

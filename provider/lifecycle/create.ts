@@ -4,7 +4,8 @@ import type { CreatedToken, TokenListEntry } from "../client/schemas";
 import type { TokenLister } from "../connection/lister";
 import { formatEpoch } from "../model/time";
 import { sameName } from "../model/names";
-import { notLeftBehindBecause, type Declared } from "./interrupted";
+import { createdText, notLeftBehindBecause, type Declared } from "./interrupted";
+import { DEFAULT_RETRY } from "../client/retry";
 import { SETTLE_ENV } from "../connection/config";
 
 /** How many POSTs one create may send in all, when answers keep being lost. */
@@ -107,18 +108,34 @@ export const EVIDENCE =
   "its exact name, scope, end of life, endpoints and allow list as declared, never used nor renewed, made before this run and within the last day, held by no resource this run has seen";
 
 /**
+ * What confirming a leftover takes, checked in `pulumi stack export` (docs/runs-cut-short.md):
+ * Pulumi's record that this stack tried, that no resource of it holds the token, and that the
+ * token was made while that try could still have been committing (the checkpoint's manifest time
+ * is the killed run's last write, after the start of every pending operation).
+ */
+export function confirmOnlyIf(tokenId: number, opType: "creating" | "updating", boundS: number): string {
+  return (
+    `Confirm it only if, in \`pulumi stack export\` of this stack: a pending operation of type ${opType} declares this name and owner; ` +
+    `no resource's outputs hold tokenId ${tokenId} (a resource of this stack that this run has not looked at yet, such as one whose inputs were still unknown or one renamed from this name in this run, holds it alike: never confirm such an id); ` +
+    `and it was created no later than the checkpoint's deployment.manifest.time plus ${boundS} s (the longest a create takes) by this machine's clock. `
+  );
+}
+
+/**
  * A token under the name that shows every sign of this stack's own leftover, but that nobody
  * confirmed: refused before any write, with the one command that settles every such token of the run.
  */
-function unconfirmedLeftover(clash: TokenListEntry, owner: Owner, ids: readonly number[]): Error {
+function unconfirmedLeftover(clash: TokenListEntry, owner: Owner, ids: readonly number[], left: LeftBehindCheck): Error {
   const list = ids.join(",");
   return new Error(
-    `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime ?? 0)}). ` +
+    `a Commvault access token named "${clash.tokenName}" already exists for user ${owner.userName ?? owner.userId} (token id ${clash.accessTokenId}, created ${createdText(clash.createdTime, left.declared)}). ` +
       `It looks like one that a run of this stack cut short left behind while creating this resource (${EVIDENCE}), ` +
-      "but the server cannot show whose it is (another stack declaring the same name and owner, or a token made by hand, looks the same): " +
+      "but the server cannot show whose it is (another stack declaring the same name and owner, a token made by hand, or a resource of this stack that this run has not looked at yet, looks the same): " +
       "only Pulumi's own record confirms it (\"interrupted while creating\" in the previous run's warning, or the stack's pending operations in `pulumi stack export`). " +
+      confirmOnlyIf(clash.accessTokenId, "creating", left.boundS) +
       `Nothing was touched. If ${ids.length > 1 ? `tokens ${list} are` : `token ${list} is`} this stack's, run \`${SETTLE_ENV}=${list} pulumi up\` ` +
-      "(it revokes each, whose secret was lost, and makes it again), then `pulumi refresh --clear-pending-creates --yes`. " +
+      "(it revokes each, whose secret was lost, and makes it again), then `pulumi refresh --clear-pending-creates --yes`; " +
+      "the ids are those this run refused, and a create the run never started is refused in the next run, so it may take more than one round. " +
       "If not, give this resource another name, or take that token over with `adopt: { tokenId: " + clash.accessTokenId + " }`.",
   );
 }
@@ -149,6 +166,33 @@ const NAME_CHECK_MAX_AGE_MS = 500;
 /** How long a create whose name is taken waits for a rename of that token to be planned by this run. */
 const PLAN_GRACE_MS = 3_000;
 
+/**
+ * The same, for a token whose id COMMVAULT_TOKENS_SETTLE confirms: before a revoke, a resource of
+ * this stack whose inputs resolve late (and whose diff then holds or renames the token) gets
+ * longer to say so. Only a settle run waits it, and it ends as soon as one does.
+ */
+const SETTLE_GRACE_MS = 15_000;
+
+/** The request time-out when none is configured (ClientSettings.timeoutMs). */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The longest, in whole seconds, from when Pulumi records a create as pending (before it calls
+ * the provider) to the server's commit of the create's last POST, with a request time-out of
+ * `timeoutMs` and the default retry policy. One call with its retries: no retry starts after
+ * maxElapsedMs, and the last attempt may wait out its time-out. Before the first POST: four calls
+ * (owner, permission, the name check's lists), the wait for a rename to free the name and the
+ * grace; each POST but the last: the POST, the look-up before its retry, the wait for a late
+ * commit with a last list, and a revoke; the last POST commits within its call.
+ */
+export function createBoundS(timeoutMs = DEFAULT_TIMEOUT_MS): number {
+  const call = DEFAULT_RETRY.maxElapsedMs + timeoutMs;
+  const late = Math.min(120_000, Math.max(10_000, 2 * timeoutMs));
+  const before = 4 * call + late + SETTLE_GRACE_MS;
+  const perPost = 4 * call + late;
+  return Math.ceil((before + (MAX_POSTS - 1) * perPost + call) / 1000);
+}
+
 /** How to judge, and settle, a token under the name that a run cut short may have left (see interrupted.ts). */
 export interface LeftBehindCheck {
   declared: Declared;
@@ -162,11 +206,15 @@ export interface LeftBehindCheck {
   say: (message: string) => void;
   /** The resource's URN, where the engine gives it (the plugin). */
   urn?: string;
+  /** The longest a create takes (createBoundS of this server's time-out), for the refusal's rule. */
+  boundS: number;
+  /** The CommServe's clock minus the one clock, read when the token is judged (the name check's list has dated it by then). */
+  serverOffset?: () => number | undefined;
 }
 
 /** The line that names the command clearing Pulumi's records of interrupted creates. */
 export const CLEAR_PENDING =
-  "a run of this stack was cut short while creating access tokens; once this `pulumi up` has settled them, clear Pulumi's records of those creates " +
+  "where a run of this stack was cut short while creating access tokens (Pulumi lists its creates as pending operations), once this `pulumi up` has settled them, clear Pulumi's records of those creates " +
   '("pending operations ... interrupted while creating", which `pulumi refresh --yes` keeps) with `pulumi refresh --clear-pending-creates --yes`';
 
 /**
@@ -187,20 +235,21 @@ export async function assertNameFree(lister: TokenLister, owner: Owner, name: st
   // side, with no order between them): wait for its PUT, then look again. The same grace lets a
   // resource that holds it say so (its diff) before it could be taken for a run's leftover.
   // (A token this run made is not renamed by it: no grace for that one.)
-  const grace = waitMs > 0 && clash && !lister.made.has(clash.accessTokenId) ? PLAN_GRACE_MS : 0;
+  const grace = waitMs > 0 && clash && !lister.made.has(clash.accessTokenId) ? (left?.confirmed.has(clash.accessTokenId) ? SETTLE_GRACE_MS : PLAN_GRACE_MS) : 0;
   if (clash && (await lister.freed(clash.accessTokenId, waitMs, grace))) {
     listed = await lister.tokens(owner.userId);
     clash = clashIn(listed);
   }
   if (clash && left) {
+    left = { ...left, declared: { ...left.declared, serverOffset: left.serverOffset?.() ?? left.declared.serverOffset } };
     const why = notLeftBehindBecause(clash, left.declared, lister.made, lister.held);
     const isListed = left.confirmed.has(clash.accessTokenId);
     if (why !== undefined) throw nameTaken(clash, owner, lister.made, { why, urn: left.urn, confirmed: isListed });
     // The server's evidence cannot tell this stack's leftover from another stack's token declared
     // alike, or one made by hand: only the one who runs the stack, from Pulumi's record, can.
-    if (!isListed) throw unconfirmedLeftover(clash, owner, left.awaiting(clash.accessTokenId));
+    if (!isListed) throw unconfirmedLeftover(clash, owner, left.awaiting(clash.accessTokenId), left);
     left.say(
-      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${formatEpoch(clash.createdTime!)}, confirmed by ${SETTLE_ENV} as one that a run cut short left behind while creating it, ` +
+      `access token "${clash.tokenName}" of user ${owner.userName ?? owner.userId}: token ${clash.accessTokenId}, created ${createdText(clash.createdTime, left.declared)}, confirmed by ${SETTLE_ENV} as one that a run cut short left behind while creating it, ` +
         `shows all the evidence of it (${EVIDENCE}); its secret was lost with that run: revoking it and creating it again`,
     );
     await left.revoke(clash.accessTokenId);

@@ -25,7 +25,9 @@ import { formatEpoch } from "../model/time";
  *   have used it, and a used token is never taken for one; nor renewed: a renewable token's access
  *   expiry is still its creation plus the access life (Renew moves it, and may leave lastUsedTime);
  * - it was created before this run started (a token made since is someone's of now, not a killed
- *   run's) and within RECENT_S before now (on the one clock, SKEW_S allowed for a server clock behind).
+ *   run's) and within RECENT_S before now: on the one clock, the server's createdTime less its
+ *   clock's offset from the Date header; when no Date header tells it, SKEW_S allowed for a server
+ *   clock behind.
  *
  * What the server cannot show, and no door is told: whether a resource of this stack that this run
  * never looks at (one the program no longer declares, which the run deletes at its end) holds it,
@@ -52,7 +54,34 @@ export interface Declared {
   now: number;
   /** When this run started (its configure), on the same clock. */
   runStart: number;
+  /**
+   * The CommServe's clock minus the one clock, in seconds, from the Date header of its latest
+   * answer (CommvaultClient.serverClock); undefined when its answers carry none. Puts the server's
+   * createdTime on this machine's clock, so that a server clock ahead or behind moves nothing.
+   */
+  serverOffset?: number;
 }
+
+/** How far a createdTime put on our clock may still be off: the Date header is whole seconds, rounded down, and read a moment before now. */
+export const OFFSET_SLACK_S = 5;
+
+/** A token's creation on the one clock (the server's createdTime less its clock's offset, when known) and how far off that may be. */
+export function createdHere(createdTime: number, d: Pick<Declared, "serverOffset">): { at: number; slack: number; known: boolean } {
+  return d.serverOffset === undefined
+    ? { at: createdTime, slack: SKEW_S, known: false }
+    : { at: createdTime - d.serverOffset, slack: OFFSET_SLACK_S, known: true };
+}
+
+/** The token's creation as a refusal prints it: on this machine's clock when the server's offset is known, and always which clock. */
+export function createdText(createdTime: number | undefined, d: Pick<Declared, "serverOffset">): string {
+  if (createdTime === undefined || createdTime === 0) return "at an unknown time";
+  const c = createdHere(createdTime, d);
+  return c.known
+    ? `${formatEpoch(c.at)} by this machine's clock, the CommServe's createdTime ${formatEpoch(createdTime)} less its clock's offset of ${signed(d.serverOffset!)} s from its Date header`
+    : `${formatEpoch(createdTime)} by the CommServe's clock, whose offset to this machine's is unknown since its answers carry no Date header`;
+}
+
+const signed = (n: number) => (n >= 0 ? `+${n}` : String(n));
 
 const sorted = (l: readonly string[] | undefined) => [...(l ?? [])].sort().join("\n");
 const at = (s: number) => formatEpoch(s);
@@ -73,8 +102,12 @@ export function notLeftBehindBecause(t: TokenListEntry, d: Declared, made: Reado
   if (!isFixedScope(d.scope) && t.tokenExpiryTimestamp !== undefined && t.tokenExpiryTimestamp !== t.createdTime + ACCESS_LIFE_S) {
     return `it has been renewed (its access token expires at ${at(t.tokenExpiryTimestamp)}, not ${ACCESS_LIFE_S / 60} minutes after its creation at ${at(t.createdTime)})`;
   }
-  if (t.createdTime >= d.runStart) return `it was created at ${at(t.createdTime)}, after this run started (${at(d.runStart)})`;
-  if (t.createdTime < now - RECENT_S - SKEW_S) return `it was created at ${at(t.createdTime)}, more than ${(RECENT_S + SKEW_S) / 3600} hours before now (${at(now)})`;
+  // On our clock when the server's offset is known (a CommServe clock hours ahead moves nothing);
+  // otherwise on the server's, with SKEW_S allowed for it being behind.
+  const created = createdHere(t.createdTime, d);
+  const clock = created.known ? "by this machine's clock" : "by the CommServe's clock";
+  if (created.at >= d.runStart) return `it was created at ${at(created.at)} ${clock}, after this run started (${at(d.runStart)})`;
+  if (created.at < now - RECENT_S - created.slack) return `it was created at ${at(created.at)} ${clock}, more than ${Math.round((RECENT_S + created.slack) / 3600)} hours before now (${at(now)})`;
   return endDiffers(t, d);
 }
 

@@ -4,7 +4,7 @@ import type { TokenListEntry } from "../client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
 import { declaredHolds, declaredState, forgetKeepers, keeperOf } from "./keepers";
-import { CreateUnsettledError, assertNameFree, createWithRecovery, nameTakenSince } from "./create";
+import { CreateUnsettledError, assertNameFree, createBoundS, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
 import { COMPUTED } from "../model/resolve-time";
@@ -14,7 +14,7 @@ import { isUnknown } from "../model/unknown";
 import { resourceId, type AccessTokenState } from "../model/state";
 import { assertMayCreateFor, ownerVerdict, resolveOwner } from "../connection/owner";
 import { revoke, rotate, sealOrRevoke } from "./rotate";
-import { RESOURCE_NAME_KEY, asResource, awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverUrl, setConfig, takeResourceName, warn } from "../connection/runtime";
+import { RESOURCE_NAME_KEY, asResource, awaitingSettle, client, forgetRun, hasServer, info, lateCommitMs, lister, resourceLabel, resourceUrn, runStart, serverMissing, serverOffset, serverUrl, setConfig, takeResourceName, timeoutMs, warn } from "../connection/runtime";
 import { parseDays, rollingField } from "../model/lifetime";
 import { sameName } from "../model/names";
 import { formatEpoch, parseRfc3339 } from "../model/time";
@@ -126,8 +126,11 @@ const core = {
     try {
       const req = createRequest(inputs, owner);
       const rolling = inputs[rollingField(inputs.scope)];
+      const now = nowSeconds();
       const left = {
-        declared: { req, scope: inputs.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now: nowSeconds(), runStart: runStart() },
+        declared: { req, scope: inputs.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now, runStart: runStart() },
+        boundS: createBoundS(timeoutMs(inputs.server)),
+        serverOffset: () => serverOffset(inputs.server, nowSeconds()),
         revoke: (id: number) => revoke(c, id),
         // Read at call time, like the other settings.
         confirmed: settleIds(process.env),
@@ -199,7 +202,7 @@ const core = {
     // A renamed profile for the same CommServe is the new name's; another CommServe was a replacement.
     await assertSameToken(olds, news.server, "updating");
     // A rotation cut short is settled as an interrupted create is: by evidence and a confirmed id.
-    const settle = { confirmed: settleIds(process.env), awaiting: awaitingSettle, say: warn, runStart: runStart(), urn: resourceUrn() };
+    const settle = { confirmed: settleIds(process.env), awaiting: awaitingSettle, say: warn, runStart: runStart(), urn: resourceUrn(), serverOffset: () => serverOffset(news.server, nowSeconds()), boundS: createBoundS(timeoutMs(news.server)) };
     const deps = { client: client(news.server), lister: lister(news.server), lateCommitMs: lateCommitMs(news.server), note: info, settle };
     // A rotation makes a new token with every declared field: the old one only moves aside.
     if (plan.rotate) return { outs: { ...(await rotate(deps, olds, news, now)), serverUrl: serverUrl(news.server) } };

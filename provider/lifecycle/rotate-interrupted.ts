@@ -4,9 +4,8 @@ import type { TokenLister } from "../connection/lister";
 import type { AccessTokenInputs } from "../model/inputs";
 import { parseDays, rollingField } from "../model/lifetime";
 import type { AccessTokenState } from "../model/state";
-import { formatEpoch } from "../model/time";
-import { EVIDENCE } from "./create";
-import { notLeftBehindBecause } from "./interrupted";
+import { EVIDENCE, confirmOnlyIf } from "./create";
+import { createdText, notLeftBehindBecause } from "./interrupted";
 import { createRequest } from "./mapping";
 
 /** What a rotation needs to settle a new token that a run cut short left (the same confirmation as a create's, create.ts). */
@@ -21,6 +20,10 @@ export interface RotationSettle {
   runStart: number;
   /** The resource's URN, where the engine gives it (the plugin). */
   urn?: string;
+  /** The CommServe's clock minus the one clock, when its Date header tells it (see Declared.serverOffset). */
+  serverOffset?: () => number | undefined;
+  /** The longest a create takes (createBoundS), for the refusal's rule. */
+  boundS: number;
 }
 
 export interface CutRotation {
@@ -49,9 +52,9 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
   const { olds, news, clash, aside, now } = r;
   const owner = { userId: olds.userId, userName: olds.userName, explicit: true };
   const rolling = news[rollingField(news.scope)];
-  const declared = { req: createRequest(news, owner), scope: news.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now, runStart: s.runStart };
+  const declared = { req: createRequest(news, owner), scope: news.scope, rollingDays: rolling === undefined ? undefined : parseDays(rolling), now, runStart: s.runStart, serverOffset: s.serverOffset?.() };
   const user = olds.userName ?? olds.userId;
-  const created = formatEpoch(clash.createdTime ?? 0);
+  const created = createdText(clash.createdTime, declared);
   const sign = `this resource's token ${olds.tokenId} already holds its aside name "${aside}", a rotation's first step, which only this resource's own rotation takes`;
   const why = notLeftBehindBecause(clash, declared, lister.made, lister.held);
   const listed = s.confirmed.has(clash.accessTokenId);
@@ -74,6 +77,7 @@ export function settleCutRotation(s: RotationSettle, lister: TokenLister, r: Cut
         "but the server cannot show whose it is (another stack declaring the same name and owner, or a token made by hand, looks the same): " +
         "only Pulumi's own record confirms it: the warning of the first run after the one cut short (\"Attempting to deploy or update resources with ... pending operations from previous deployment\") lists this resource as \"interrupted while updating\"; " +
         "Pulumi drops that record in that run, so later runs no longer list it. " +
+        confirmOnlyIf(clash.accessTokenId, "updating", s.boundS) +
         `Nothing was touched; token ${olds.tokenId} keeps working as "${aside}". If ${ids.length > 1 ? `tokens ${list} are` : `token ${list} is`} this stack's, run \`${SETTLE_ENV}=${list} pulumi up\` ` +
         "(it revokes each, whose secret was lost, and makes it again: here it finishes the rotation). " +
         `If not, delete or rename token ${clash.accessTokenId} in Command Center, then run \`pulumi up\` again.`,

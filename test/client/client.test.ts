@@ -260,6 +260,19 @@ describe("client: section-6 variants", () => {
 describe("client: the server's clock from the Date header", () => {
   const h = useEmulator();
 
+  test("serverClockNow: the latest Date header plus the time since its answer came, so a wait after the answer does not make the server look behind", async () => {
+    let ms = Date.now();
+    const { client } = clientFor(h, {}, { now: () => ms });
+    expect(client.serverClockNow()).toBeUndefined();
+    const ahead = Math.floor(Date.now() / 1000) + 7200;
+    h.running.emulator.clock.set(ahead);
+    await client.listTokens(SVC_BACKUP);
+    const dated = client.serverClock()!;
+    expect(client.serverClockNow()).toBe(dated);
+    ms += 3_000;
+    expect(client.serverClockNow()).toBe(dated + 3);
+  });
+
   test("recorded from the latest answer, an error answer too; a 5xx (a gateway's) or an answer without a readable Date leaves it; forgetServerClock clears it", async () => {
     const { client } = clientFor(h);
     expect(client.serverClock()).toBeUndefined();

@@ -233,7 +233,7 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     const r = await pipeline(rig.dir, "merge", env);
     mustPass(r);
     expect(out(r)).toContain(`pipeline: tokens ${leftover} are leftovers of this stack's run that was cut short`);
-    expect(out(r)).toMatch(new RegExp(`token ${leftover}, created [^,]+, confirmed by COMMVAULT_TOKENS_SETTLE`));
+    expect(out(r)).toMatch(new RegExp(`token ${leftover}, created \\S+ by this machine's clock, .*?, confirmed by COMMVAULT_TOKENS_SETTLE`));
     expect(rig.server()["wire-0"]).toHaveLength(1);
     expect(rig.server()["wire-0"]).not.toContain(leftover);
     // The alike token is no resource's: state holds every other token on the server, each once.
@@ -270,6 +270,59 @@ describe("end to end: what a run cut short anyway leaves, the next pipeline.sh r
     expect(out(healed)).toMatch(/removing it with `pulumi cancel --yes`/);
     mustPass(healed);
     expect(locks()).toEqual([]);
+  });
+
+  test("two stacks of one program on one backend: staging killed before any POST never settles prod's tokens made after it (created later than staging's last record plus the longest a create takes)", async () => {
+    const kept = fs.readFileSync(path.join(rig.dir, "tokens.json"), "utf8");
+    const twins = tokensOf("twin", 2);
+    fs.writeFileSync(path.join(rig.dir, "tokens.json"), JSON.stringify(twins, null, 2));
+    const staging = { ...env, PULUMI_STACK: "staging" };
+    const prod = { ...env, PULUMI_STACK: "prod" };
+    try {
+      // staging's up, killed while its creates wait for their name check: pending creates, no POST.
+      await h.api.ctl("POST", "faults", { kind: "latency", delayMs: 4_000, method: "GET", path: "/v4/accesstoken" });
+      const before = rig.posts().length;
+      const job = rig.startMerge({ PULUMI_STACK: "staging" });
+      const checkpoint = path.join(state, ".pulumi", "stacks", PROJECT, "staging.json");
+      const pendingCreates = () => {
+        try {
+          return (JSON.parse(fs.readFileSync(checkpoint, "utf8")) as { checkpoint: { latest?: { pending_operations?: unknown[] } } }).checkpoint.latest?.pending_operations?.length ?? 0;
+        } catch {
+          return 0;
+        }
+      };
+      await waitFor(() => pendingCreates() >= 2, "both of staging's creates to start (Pulumi records them as pending)");
+      await killTreeAndWait(job.pid);
+      await job.exited;
+      await h.api.ctl("DELETE", "faults");
+      expect(rig.posts().length).toBe(before);
+      // The kill was long ago (more than the longest a create takes): its last record says when.
+      // (Pulumi's import drops pending operations, so the file is edited; its .attrs, which holds
+      // the file's checksum, is removed: the state loads without it.)
+      const cp = JSON.parse(fs.readFileSync(checkpoint, "utf8")) as { checkpoint: { latest: { manifest: { time: string } } } };
+      cp.checkpoint.latest.manifest.time = new Date(Date.now() - 2 * 3_600_000).toISOString();
+      fs.writeFileSync(checkpoint, JSON.stringify(cp));
+      fs.rmSync(`${checkpoint}.attrs`, { force: true });
+
+      // prod, the same program: makes its tokens twin-0 and twin-1.
+      mustPass(await pipeline(rig.dir, "merge", prod));
+      const prods = rig.server();
+      expect(prods["twin-0"]).toHaveLength(1);
+      expect(prods["twin-1"]).toHaveLength(1);
+
+      // staging again: the provider refuses (prod's tokens look like its leftovers), and the pipeline confirms neither.
+      const r = await pipeline(rig.dir, "merge", staging);
+      expect(r.code).toBe(1);
+      for (const id of [prods["twin-0"]![0]!, prods["twin-1"]![0]!]) {
+        expect(out(r)).toMatch(new RegExp(`pipeline: token ${id} is not settled: it was created at \\S+ by this machine's clock, after the killed run could have made it`));
+      }
+      expect(out(r)).not.toContain("settling them");
+      expect(rig.server()["twin-0"]).toEqual(prods["twin-0"]);
+      expect(rig.server()["twin-1"]).toEqual(prods["twin-1"]);
+      expect((await pipeline(rig.dir, "nightly", prod)).code).toBe(0);
+    } finally {
+      fs.writeFileSync(path.join(rig.dir, "tokens.json"), kept);
+    }
   });
 
   test("an empty <stack>.json.attrs (every command fails with `failed to load checkpoint: EOF`) is removed; the gate then passes", async () => {

@@ -2,6 +2,7 @@ import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { configure, up } from "../helpers/lifecycle";
 import { DAY, RenewingConsumer, dayFloor, iso, sharedClock } from "../helpers/time";
 import { setUrnSource } from "../../provider/connection/runtime";
+import { createBoundS } from "../../provider/lifecycle/create";
 
 /**
  * A `pulumi up` killed while a create's POST was on the wire: the server made the token, the
@@ -91,7 +92,8 @@ describe("a token that a run cut short left under the name", () => {
     const created = clock.now();
     const orphan = await leftBehind({ tokenName: "unconfirmed" });
     const err = await failed(rerun({ name: "unconfirmed", userName: "svc-backup" }));
-    expect(err?.message).toMatch(new RegExp(`named "unconfirmed" already exists for user svc-backup \\(token id ${orphan}, created ${iso(created).replace(".000Z", "").slice(0, 16)}`));
+    // On this machine's clock (the emulator's stands still while the provider adds the time since its Date header: a second or three).
+    expect(err?.message).toMatch(new RegExp(`named "unconfirmed" already exists for user svc-backup \\(token id ${orphan}, created \\S+ by this machine's clock, the CommServe's createdTime ${iso(created).replace(".000Z", "").slice(0, 16)}`));
     expect(err?.message).toMatch(/looks like one that a run of this stack cut short left behind while creating this resource \(.*never used nor renewed/);
     expect(err?.message).toMatch(/only Pulumi's own record confirms it \("interrupted while creating"/);
     expect(err?.message).toContain(`run \`COMMVAULT_TOKENS_SETTLE=${orphan} pulumi up\``);
@@ -121,7 +123,8 @@ describe("a token that a run cut short left under the name", () => {
     expect(deletes().sort()).toEqual([`/v4/accesstoken/${a}`, `/v4/accesstoken/${b}`].sort());
     expect(named("left-a").map((t) => t.accessTokenId)).toEqual([da.outs.tokenId]);
     expect(named("left-b").map((t) => t.accessTokenId)).toEqual([db.outs.tokenId]);
-  });
+    // Each confirmed create waits the settle grace (15 s) for a resource that holds its token.
+  }, 90_000);
 
   test("another stack's token that differs from the declaration is never touched, even when its id is confirmed", async () => {
     clock.day(0);
@@ -219,7 +222,7 @@ describe("a token that a run cut short left under the name", () => {
   test("a token made more than a day before is never touched", async () => {
     clock.day(0);
     const orphan = await leftBehind({ tokenName: "old" });
-    await refused({ name: "old", userName: "svc-backup" }, orphan, /more than 25 hours before now/, 26 * 60);
+    await refused({ name: "old", userName: "svc-backup" }, orphan, /created at .* by this machine.s clock, more than 24 hours before now/, 26 * 60);
   });
 
   test("a token made after this run started is someone's of now, never a killed run's", async () => {
@@ -234,6 +237,53 @@ describe("a token that a run cut short left under the name", () => {
     expect(named("now").map((t) => t.accessTokenId)).toEqual([orphan]);
   });
 
+  test("a CommServe clock 2 h ahead (its Date header says so): its createdTime is put on this machine's clock, so a killed run's token is recognised, printed by this machine's clock, and settled once confirmed", async () => {
+    clock.day(0);
+    const ours = clock.now();
+    // The killed run's POST, three minutes before the next run, on a server clock two hours ahead.
+    h.running.emulator.clock.set(ours + 7200);
+    const orphan = await leftBehind({ tokenName: "ahead" });
+    process.env.COMMVAULT_TOKENS_NOW = String(ours + 180);
+    h.running.emulator.clock.set(ours + 7200 + 180);
+    await newRun();
+    h.running.emulator.log.length = 0;
+    const err = await failed(up({ name: "ahead", userName: "svc-backup" }));
+    const said = new RegExp(`token id ${orphan}, created (\\S+) by this machine's clock, the CommServe's createdTime ${iso(ours + 7200)} less its clock's offset of \\+(\\d+) s from its Date header`).exec(err?.message ?? "");
+    expect(said).not.toBeNull();
+    // Within seconds of this machine's time of the POST (the emulator's clock stands still while the provider's count of the time since the Date header runs).
+    expect(Math.abs(Date.parse(said![1]!) / 1000 - ours)).toBeLessThanOrEqual(5);
+    expect(Math.abs(Number(said![2]) - 7200)).toBeLessThanOrEqual(5);
+    expect(err?.message).toContain(`plus ${createBoundS()} s (the longest a create takes)`);
+    expect(err?.message).toContain(`COMMVAULT_TOKENS_SETTLE=${orphan} pulumi up`);
+    noWrite();
+    confirm(orphan);
+    await newRun();
+    h.running.emulator.log.length = 0;
+    const d = await up({ name: "ahead", userName: "svc-backup" });
+    expect(deletes()).toEqual([`/v4/accesstoken/${orphan}`]);
+    expect(named("ahead").map((t) => t.accessTokenId)).toEqual([d.outs.tokenId]);
+  }, 60_000);
+
+  test("the same token with no Date header to tell the CommServe's clock: refused as made after this run started, said on the CommServe's clock", async () => {
+    clock.day(0);
+    const ours = clock.now();
+    h.running.emulator.clock.set(ours + 7200);
+    const orphan = await leftBehind({ tokenName: "ahead-blind" });
+    process.env.COMMVAULT_TOKENS_NOW = String(ours + 180);
+    h.running.emulator.clock.set(ours + 7200 + 180);
+    h.running.emulator.variants.omitDateHeader = true;
+    try {
+      await newRun();
+      h.running.emulator.log.length = 0;
+      const err = await failed(up({ name: "ahead-blind", userName: "svc-backup" }));
+      expect(err?.message).toContain(`because it was created at ${iso(ours + 7200)} by the CommServe's clock, after this run started`);
+      noWrite();
+    } finally {
+      h.running.emulator.variants.omitDateHeader = false;
+    }
+    expect(named("ahead-blind").map((t) => t.accessTokenId)).toEqual([orphan]);
+  });
+
   test("a token that another resource of this stack holds (its diff came first in this run) is never touched", async () => {
     clock.day(0);
     await newRun();
@@ -246,6 +296,25 @@ describe("a token that a run cut short left under the name", () => {
     expect((err as Error).message).toMatch(new RegExp(`\\(token id ${a.outs.tokenId}\\).*because another resource of this stack \\(the resource of access token "shared"\\) holds it`));
     expect(h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login")).toEqual([]);
   });
+
+  test("a confirmed id that a resource of this stack holds, whose diff comes late (its input resolved after 8 s): never revoked; the create waits for that resource's rename and makes its own", async () => {
+    clock.day(0);
+    await newRun();
+    const r1 = await up({ name: "swap-a", userName: "svc-backup" });
+    const held = r1.outs.tokenId as number;
+    clock.set(clock.now() + 180);
+    await newRun();
+    confirm(held);
+    h.running.emulator.log.length = 0;
+    // r2 declares the name; r1, renamed to swap-b by an input that resolves late, is diffed 8 s later.
+    const r2 = up({ name: "swap-a", userName: "svc-backup" });
+    await new Promise((r) => setTimeout(r, 8_000));
+    await up({ name: "swap-b", userName: "svc-backup" }, r1);
+    const made = await r2;
+    expect(deletes()).toEqual([]);
+    expect(named("swap-b").map((t) => t.accessTokenId)).toEqual([held]);
+    expect(named("swap-a").map((t) => t.accessTokenId)).toEqual([made.outs.tokenId]);
+  }, 60_000);
 
   test("through the plugin, the refusal names the resource by its URN", async () => {
     clock.day(0);
