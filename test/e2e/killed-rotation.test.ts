@@ -96,7 +96,7 @@ describe.each(["nodejs", "yaml"] as ProgramKind[])("end to end: a rotation of a 
     const said = recovery.steps.map((x) => x.output).join("\n");
     // The way out was the one the refusal printed, and the leftover was revoked by name.
     expect(recovery.steps.map((x) => x.command)).toContain(`COMMVAULT_TOKENS_SETTLE=${left[0]} pulumi up --yes --skip-preview`);
-    expect(said).toMatch(new RegExp(`token ${left[0]}, created [^,]+, confirmed by COMMVAULT_TOKENS_SETTLE as the new token of this resource's rotation that a run cut short left behind`));
+    expect(said).toMatch(new RegExp(`token ${left[0]}, created \\S+ by this machine's clock, the CommServe's createdTime \\S+ less its clock's offset of [-+]\\d+ s from its Date header, confirmed by COMMVAULT_TOKENS_SETTLE as the new token of this resource's rotation that a run cut short left behind`));
 
     // Exactly the declared tokens and the one kept aside, each once; the leftover gone; the old token alive aside.
     const server = s.server(prefix);

@@ -162,7 +162,7 @@ describe("end to end: a `pulumi up` killed while creates are on the wire converg
     const text = r.stdout + r.stderr;
     if (r.code !== 0) throw new Error(`COMMVAULT_TOKENS_SETTLE=${ids.join(",")} pulumi up exited ${r.code}\n${text}`);
     for (const name of cutShort) {
-      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created [^,]+, confirmed by COMMVAULT_TOKENS_SETTLE as one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
+      expect(text).toMatch(new RegExp(`access token "${name}" of user svc-backup: token \\d+, created \\S+ by this machine's clock, the CommServe's createdTime \\S+ less its clock's offset of [-+]\\d+ s from its Date header, confirmed by COMMVAULT_TOKENS_SETTLE as one that a run cut short left behind while creating it[\\s\\S]*?revoking it and creating it again`));
     }
     expect(text).toContain("pulumi refresh --clear-pending-creates --yes");
 
