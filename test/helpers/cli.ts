@@ -64,6 +64,16 @@ export function plainCli(passphrase = "cli-test-passphrase"): PlainCli {
 
 /** Fails with the CLI's own output when a command did not exit 0. */
 export function ok(r: CliResult): string {
-  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  if (r.code !== 0) throw new Error(`pulumi exited ${r.code}\n${errorsFirst(r)}${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+/** The lines that say why, ahead of the rest: with --debug the output runs to megabytes and a
+ *  report that keeps only its head and tail would otherwise lose the error itself. */
+function errorsFirst(r: CliResult): string {
+  const why = `${r.stdout}\n${r.stderr}`
+    .split("\n")
+    .filter((line) => /\berror\b|Diagnostics:|failed|panic|refused/i.test(line) && !/log\.go:\d+\]|"level":"(INFO|DEBUG)"/.test(line))
+    .slice(0, 40);
+  return why.length ? `why (lines that say so, then the whole output):\n${why.join("\n")}\n---\n` : "";
 }
