@@ -1,8 +1,9 @@
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
 import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
+import { captureNotes } from "../helpers/notes";
 import { RawApi } from "../helpers/raw-api";
-import { setNoteSink, setUrnSource } from "../../provider/connection/runtime";
+import { setUrnSource } from "../../provider/connection/runtime";
 
 /** Issue 9 against the emulator: adopting tokens made by hand, and several CommServes at once. */
 describe("existing tokens and several CommServes", () => {
@@ -159,15 +160,7 @@ describe("existing tokens and several CommServes", () => {
     });
 
     describe("a hand-over: one resource dropped, another adopting its token, in one up", () => {
-      const said: string[] = [];
-      beforeEach(() => {
-        said.length = 0;
-        setNoteSink((severity, message) => said.push(`${severity}: ${message}`));
-      });
-      afterEach(() => {
-        setNoteSink(undefined);
-        setUrnSource(undefined);
-      });
+      const said = captureNotes();
       const deployed = async (urn?: string) => {
         setUrnSource(urn === undefined ? undefined : () => urn);
         const made = await up({ name: "made-here", userName: "svc-backup" });

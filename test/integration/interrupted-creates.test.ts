@@ -1,5 +1,7 @@
-import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
-import { configure, up } from "../helpers/lifecycle";
+import { SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { interruptedRig } from "../helpers/interrupted";
+import { up } from "../helpers/lifecycle";
+import { captureStderr as stderr } from "../helpers/notes";
 import { DAY, RenewingConsumer, dayFloor, iso, sharedClock } from "../helpers/time";
 import { setUrnSource } from "../../provider/connection/runtime";
 import { createBoundS } from "../../provider/lifecycle/create";
@@ -13,29 +15,15 @@ import { createBoundS } from "../../provider/lifecycle/create";
 describe("a token that a run cut short left under the name", () => {
   const h = useEmulator();
   const clock = sharedClock(h);
-  afterEach(() => {
-    clock.reset();
-    setUrnSource(undefined);
-    delete process.env.COMMVAULT_TOKENS_SETTLE;
-  });
-  /** The one who runs the stack confirms these ids as its own leftovers (read at call time). */
-  const confirm = (...ids: number[]) => (process.env.COMMVAULT_TOKENS_SETTLE = ids.join(","));
-  const newRun = () => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
+  const { confirm, newRun, login } = interruptedRig(h, clock);
   const deletes = () => h.running.emulator.log.filter((e) => e.method === "DELETE").map((e) => e.path);
   const named = (name: string) => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_BACKUP && t.tokenName.toLowerCase() === name.toLowerCase());
   /** What the killed run's POST made: the provider's request body for these inputs, sent at the clock's time. */
-  // The admin's session idles out while the clocks move: log in again at the clock's time.
-  const login = async () => (h.admin = await h.api.login(ADMIN.username, ADMIN.password));
   const leftBehind = async (body: Record<string, unknown>) => {
     await login();
     const r = await h.api.create(h.admin, { userId: SVC_BACKUP, ...body });
     expect(r.status).toBe(200);
     return (r.body.tokenInfo as { accessTokenId: number }).accessTokenId;
-  };
-  const stderr = () => {
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
-    return { text: () => written.join(""), restore: () => spy.mockRestore() };
   };
   /** The next `up`, a few minutes later, with its output. */
   const rerun = async (news: Record<string, unknown>, minutesLater = 3) => {

@@ -1,7 +1,8 @@
-import { ADMIN, SVC_BACKUP, useEmulator } from "../helpers/emulator";
-import { configure, up, type Deployed } from "../helpers/lifecycle";
+import { SVC_BACKUP, useEmulator } from "../helpers/emulator";
+import { interruptedRig } from "../helpers/interrupted";
+import { up, type Deployed } from "../helpers/lifecycle";
+import { captureStderr as stderr } from "../helpers/notes";
 import { sharedClock } from "../helpers/time";
-import { setUrnSource } from "../../provider/connection/runtime";
 
 /**
  * A rotation killed mid-way (issue 19 item 1): the rename of the current token to `<name>~g<n>`
@@ -14,14 +15,7 @@ import { setUrnSource } from "../../provider/connection/runtime";
 describe("a rotation that a run cut short left half done", () => {
   const h = useEmulator();
   const clock = sharedClock(h);
-  afterEach(() => {
-    clock.reset();
-    setUrnSource(undefined);
-    delete process.env.COMMVAULT_TOKENS_SETTLE;
-  });
-  const confirm = (...ids: number[]) => (process.env.COMMVAULT_TOKENS_SETTLE = ids.join(","));
-  const newRun = () => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password });
-  const login = async () => (h.admin = await h.api.login(ADMIN.username, ADMIN.password));
+  const { confirm, newRun, login } = interruptedRig(h, clock);
   const writes = () => h.running.emulator.log.filter((e) => e.method !== "GET" && e.path !== "/login").map((e) => `${e.method} ${e.path}`);
   const held = (prefix: string) =>
     h.running.emulator.store.data.tokens
@@ -29,11 +23,6 @@ describe("a rotation that a run cut short left half done", () => {
       .map((t) => `${t.tokenName}=${t.accessTokenId}`)
       .sort();
   const failed = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e);
-  const stderr = () => {
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
-    return { text: () => written.join(""), restore: () => spy.mockRestore() };
-  };
 
   /** The first `up` (generation 1), then what the killed rotation did: the rename, and (unless `posted` is false) the new token's POST. */
   async function killedRotation(name: string, extra: Record<string, unknown> = {}, posted: false | Record<string, unknown> = {}): Promise<{ d0: Deployed; left?: number }> {

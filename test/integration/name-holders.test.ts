@@ -1,5 +1,6 @@
 import { ADMIN, SVC_REPORTING, useEmulator } from "../helpers/emulator";
 import { configure, forgetRun, provider, up } from "../helpers/lifecycle";
+import { captureStderr } from "../helpers/notes";
 
 /**
  * After a create's answer is lost, the provider revokes the token its POST made and creates it
@@ -12,11 +13,6 @@ describe("a token under the name that this create did not make", () => {
   beforeEach(() => configure({ "commvault:url": h.running.url, "commvault:username": ADMIN.username, "commvault:password": ADMIN.password }));
   const deletes = () => h.running.emulator.log.filter((e) => e.method === "DELETE").map((e) => e.path);
   const held = (name: string) => h.running.emulator.store.data.tokens.filter((t) => t.userId === SVC_REPORTING && t.tokenName.toLowerCase() === name.toLowerCase());
-  const captureStderr = () => {
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (written.push(String(chunk)), true));
-    return { text: () => written.join(""), restore: () => spy.mockRestore() };
-  };
 
   test("two resources whose names differ only in case: a failed POST of one never revokes the other's token", async () => {
     // Both name checks pass before either POST; the first POST to arrive fails before it is handled.

@@ -1,18 +1,13 @@
 import { configure } from "../helpers/lifecycle";
-import { setNoteSink } from "../../provider/connection/runtime";
+import { captureNotes } from "../helpers/notes";
 
 /**
  * A malformed COMMVAULT_TOKENS_SETTLE is read only by the creates of `up`, which refuse it; the
  * preview says so too (configure runs in every command), before a pipeline reaches its up.
  */
 describe("COMMVAULT_TOKENS_SETTLE at preview", () => {
-  const said: string[] = [];
-  beforeEach(() => {
-    said.length = 0;
-    setNoteSink((severity, message) => said.push(`${severity}: ${message}`));
-  });
+  const said = captureNotes();
   afterEach(() => {
-    setNoteSink(undefined);
     delete process.env.COMMVAULT_TOKENS_SETTLE;
   });
 
