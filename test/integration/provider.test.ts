@@ -1,5 +1,5 @@
 import { ADMIN, ALICE, DAY, SVC_BACKUP, useEmulator } from "../helpers/emulator";
-import { CheckFailed, configure, provider, refresh, up } from "../helpers/lifecycle";
+import { CheckFailed, configure, forgetRun, provider, refresh, up } from "../helpers/lifecycle";
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -127,6 +127,28 @@ describe("provider lifecycle against the emulator", () => {
     const d1 = await up(d0.inputs, r);
     expect(d1.action).toBe("update");
     expect((await refresh(d1))!.outs).toMatchObject({ name: "drift", ipAllowlist: ["10.0.0.0/8"] });
+  });
+
+  test("a refresh of an unchanged token gives its state back as it was and no inputs; a field changed by hand gives the server's inputs", async () => {
+    // The engine serializes the whole snapshot again for any difference a read returns (inputs
+    // included), so every unchanged token that came back with rebuilt inputs made a refresh of N
+    // tokens cost N² (docs/benchmarks.md).
+    const d0 = await up({ name: "still", userName: "svc-backup", ipAllowlist: ["10.0.0.0/8"], renewableFor: "30d" });
+    forgetRun();
+    const same = await provider.read!(d0.id, d0.outs);
+    expect(same.props).toEqual(d0.outs);
+    expect(same.inputs).toBeUndefined();
+    // A field no person sets (the access token's expiry, moved by a consumer's renewal): new outputs, the program's inputs kept.
+    const renewed = h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!;
+    renewed.tokenExpiryTimestamp += 600;
+    forgetRun();
+    const moved = await provider.read!(d0.id, d0.outs);
+    expect(moved.props).not.toEqual(d0.outs);
+    expect(moved.inputs).toBeUndefined();
+    await h.api.call("PUT", `/V4/AccessToken/${d0.outs.tokenId}`, { token: h.admin, body: { tokenName: "still-by-hand" } });
+    forgetRun();
+    const edited = await provider.read!(d0.id, d0.outs);
+    expect(edited.inputs).toMatchObject({ name: "still-by-hand", userName: "svc-backup", ipAllowlist: ["10.0.0.0/8"] });
   });
 
   test("a token deleted by hand leaves state on refresh; delete of a gone token succeeds", async () => {
