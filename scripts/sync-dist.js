@@ -34,4 +34,10 @@ for (const rel of files(dist)) {
   fs.rmSync(path.join(dist, rel));
   removed++;
 }
+// Folders left empty by those removals go too.
+function prune(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) prune(path.join(dir, e.name));
+  if (dir !== dist && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+}
+if (removed > 0) prune(dist);
 if (process.env.BUILD_VERBOSE) console.error(`build: ${moved} file(s) changed, ${removed} removed`);

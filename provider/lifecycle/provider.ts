@@ -189,10 +189,13 @@ const core = {
     // 20 s for a no-op resource). Unchanged, the state goes back as it was; and the inputs go back
     // only when a field a person can change differs, since without them the engine keeps the
     // program's own (all a diff needs when nothing was changed by hand).
+    // A token an update left as it was (`__unsynced`) always gives them: the engine's stored
+    // inputs are then the program's, not what the outputs say.
     const before = dropUndefined(props);
-    if (isDeepStrictEqual(next, before)) return { id, props };
+    const unsynced = props.__unsynced === true;
+    if (!unsynced && isDeepStrictEqual(next, before)) return { id, props };
     const inputs = inputsAfterRead(next, [...INPUTS, ...COMPUTED]);
-    if (isDeepStrictEqual(inputs, inputsAfterRead(before, [...INPUTS, ...COMPUTED]))) return { id, props: next };
+    if (!unsynced && isDeepStrictEqual(inputs, inputsAfterRead(before, [...INPUTS, ...COMPUTED]))) return { id, props: next };
     return { id, props: next, inputs };
   },
 
@@ -207,7 +210,7 @@ const core = {
     // so the token is left as it is (dead), said so, and still shows as drift until fixed.
     if (plan.refuse) {
       warn(`access token "${olds.name}" (${id}) was left as it is: ${plan.refuse}`);
-      return { outs: olds };
+      return { outs: { ...olds, __unsynced: true } };
     }
     if (olds.tokenId === undefined) throw new Error(`internal: access token ${id} has no token id in state; run \`pulumi refresh\``);
     // A renamed profile for the same CommServe is the new name's; another CommServe was a replacement.
@@ -242,7 +245,7 @@ const core = {
         `a passed date cannot be sent. Set a later ${passed.field}, or use a rolling lifetime (${passed.field === "expiresAt" ? "expiresIn" : "renewableFor"}) to have it extended in place, and check the CommServe's time`;
       if (only) {
         warn(`access token "${olds.name}" (${id}) was left as it is: ${what}`);
-        return { outs: olds };
+        return { outs: { ...olds, __unsynced: true } };
       }
       throw new Error(`access token "${olds.name}" (${id}) was not changed: ${what}`);
     }

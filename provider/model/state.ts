@@ -41,6 +41,12 @@ export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
   rotatedAt?: string;
   /** The token a rotation kept aside for its consumers, until `retireAfter`; never its secret. */
   previous?: PreviousToken;
+  /**
+   * Set when an update left the token as it was (a passed declared date): the outputs then hold
+   * the server's fields while the engine stores the program's inputs, so every read gives the
+   * server's inputs back (drift shows field by field) until an update writes the program's values.
+   */
+  __unsynced?: true;
 }
 
 export interface PreviousToken {

@@ -1,5 +1,5 @@
 import { ADMIN, useEmulator } from "../helpers/emulator";
-import { configure, provider, refresh, up, type Deployed } from "../helpers/lifecycle";
+import { configure, forgetRun, provider, refresh, up, type Deployed } from "../helpers/lifecycle";
 import { DAY, RenewingConsumer, dayFloor, iso, sharedClock } from "../helpers/time";
 
 /** Issue 8 against the emulator, with the provider's clock and the emulator's moved in step. */
@@ -246,7 +246,7 @@ describe("tokens over time", () => {
     clear();
     // up leaves that token as it is and says why, so that the rest of the stack is not cut short.
     const left = await up(g.d.inputs, g.d);
-    expect(left.outs).toEqual(g.d.outs);
+    expect(left.outs).toEqual({ ...g.d.outs, __unsynced: true });
     expect(warnings.join("")).toMatch(/access token "fixed-date" \(1:\d+\) was left as it is: renewable until .*Set a later renewableUntil/);
     expect(calls()).toEqual([]);
     // Still drift: the gate keeps failing until the program is fixed.
@@ -277,9 +277,22 @@ describe("tokens over time", () => {
     expect(diff.changes).toBe(true);
     expect(warnings.join("")).toMatch(/access token "extended" \(id \d+\): the program declares renewableUntil: .*, which has passed, while the token is renewable until .* \(set outside Pulumi\).*Set a later renewableUntil, or use a rolling lifetime.*`pulumi up` leaves this token as it is/);
     const u = await provider.update!(d0.id, read.props, checked.inputs as never);
-    expect(u.outs).toEqual(read.props);
+    expect(u.outs).toEqual({ ...read.props, __unsynced: true });
     expect(calls()).toEqual([]);
     expect(h.running.emulator.store.data.tokens.find((t) => t.accessTokenId === d0.outs.tokenId)!.renewableUntilTimestamp).toBe(later);
+    // The engine now stores the program's inputs beside the server's outputs. The next refresh
+    // finds nothing new on the server, and still gives the server's inputs back, so that the
+    // preview keeps showing the date as `old => new` until the program is fixed.
+    forgetRun();
+    const again = await provider.read!(d0.id, u.outs!);
+    expect(again.inputs).toMatchObject({ renewableUntil: iso(later) });
+    // A later date in the program: one PUT, and the state is the program's again.
+    const fixed = iso(clock.now() + 90 * DAY);
+    const checkedFixed = await provider.check!(again.inputs!, { name: "extended", renewableUntil: fixed });
+    const u2 = await provider.update!(d0.id, again.props, checkedFixed.inputs as never);
+    expect(u2.outs).not.toHaveProperty("__unsynced");
+    forgetRun();
+    expect((await provider.read!(d0.id, u2.outs!)).inputs).toBeUndefined();
   });
 
   describe("the server's clock, from the Date header of its answers (issue 19 item 6)", () => {
@@ -318,7 +331,7 @@ describe("tokens over time", () => {
       );
       expect(warnings.join("")).toMatch(/and check the CommServe's time \(an NTP source for both machines keeps them together\); until then `pulumi up` leaves this token as it is \(no call\)/);
       const u = await provider.update!(d0.id, read.props, news);
-      expect(u.outs).toEqual(read.props);
+      expect(u.outs).toEqual({ ...read.props, __unsynced: true });
       expect(warnings.join("")).toMatch(/access token "ahead" \(1:\d+\) was left as it is: the program declares renewableUntil: .*, which has passed by the CommServe's clock/);
       expect(puts()).toEqual([]);
       expect(stored(d0.outs.tokenId).renewableUntilTimestamp).toBe(later);
@@ -346,7 +359,7 @@ describe("tokens over time", () => {
       expect((await provider.diff!(d0.id, read.props, news)).changes).toBe(true);
       expect(warnings.join("")).not.toMatch(/which has passed/);
       const u = await provider.update!(d0.id, read.props, news);
-      expect(u.outs).toEqual(read.props);
+      expect(u.outs).toEqual({ ...read.props, __unsynced: true });
       expect(puts().map((e) => e.status)).toEqual([400]);
       expect(warnings.join("")).toMatch(
         /access token "no-date" \(1:\d+\) was left as it is: the CommServe refused the declared renewableUntil .* as not in the future: it has passed by the server's clock, which is ahead of this machine's .*Set a later renewableUntil, or use a rolling lifetime/,

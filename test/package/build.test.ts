@@ -45,6 +45,9 @@ describe("npm run build while dist/ is in use", () => {
     expect(fs.readFileSync(path.join(dist, "plugin/index.js"), "utf8")).toBe("new");
     expect(fs.statSync(path.join(dist, "provider/same.js")).ino).toBe(sameIno);
     expect(fs.existsSync(path.join(dist, "provider/moved-away.js"))).toBe(false);
+    put(dist, "gone/only.js", "x");
+    execFileSync("node", [path.join(ROOT, "scripts/sync-dist.js"), stage, dist]);
+    expect(fs.existsSync(path.join(dist, "gone"))).toBe(false);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
