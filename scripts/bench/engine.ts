@@ -120,7 +120,7 @@ export interface EngineResult {
   profileSkipped?: string;
 }
 
-interface Slot {
+export interface Slot {
   variant: Variant;
   dir: string;
   project: string;
@@ -193,7 +193,7 @@ function anatomy(b: BenchCli, slot: Slot, stack: string, n: number): StateAnatom
   };
 }
 
-async function setUp(b: BenchCli, slot: Slot, stack: string, n: number, latencyMs: number): Promise<void> {
+export async function setUp(b: BenchCli, slot: Slot, stack: string, n: number, latencyMs: number): Promise<void> {
   if (slot.emu) resetEmulator(slot.emu, latencyMs);
   ok(await pulumi(b, slot.dir, ["stack", "init", stack]), `stack init ${slot.variant}`);
   const config: [string, string, boolean][] = [["bench:count", String(n), false], ["bench:gen", "0", false]];
@@ -201,7 +201,7 @@ async function setUp(b: BenchCli, slot: Slot, stack: string, n: number, latencyM
   for (const [k, v, secret] of config) ok(await pulumi(b, slot.dir, ["config", "set", ...(secret ? ["--secret"] : []), k, v, "--stack", stack]), `config set ${k}`);
 }
 
-function goTool(): string | undefined {
+export function goTool(): string | undefined {
   for (const go of ["go", "/usr/local/go/bin/go"]) {
     try {
       execFileSync(go, ["version"], { stdio: "ignore" });
@@ -220,15 +220,20 @@ function cumSeconds(top: string, fn: RegExp): number {
   return m ? Number(m[1]) / (m[2] === "ms" ? 1000 : 1) : 0;
 }
 
+/** `go tool pprof -top -cum` of the engine's CPU profile that `pulumi --profiling <dir>/engine` wrote. */
+export function pprofTop(b: BenchCli, go: string, dir: string, nodes: number): string {
+  const cpu = fs.readdirSync(dir).find((f) => f.endsWith(".cpu"))!;
+  const pulumiBin = execFileSync("bash", ["-c", "command -v pulumi"], { env: b.cli.env, encoding: "utf8" }).trim();
+  return execFileSync(go, ["tool", "pprof", "-top", "-cum", `-nodecount=${nodes}`, pulumiBin, path.join(dir, cpu)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 });
+}
+
 async function profileCreate(b: BenchCli, slot: Slot, n: number, latencyMs: number, go: string): Promise<EngineProfile> {
   const stack = `n${n}-profile`;
   await setUp(b, slot, stack, n, latencyMs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-prof-"));
   const run = await pulumi(b, slot.dir, ["up", "--yes", "--skip-preview", "--stack", stack, "--profiling", path.join(dir, "engine")], slot.variant === "plugin" ? NO_AMBIENT : {});
   verify(slot, "create", n, run, stack);
-  const cpu = fs.readdirSync(dir).find((f) => f.endsWith(".cpu"))!;
-  const pulumiBin = execFileSync("bash", ["-c", "command -v pulumi"], { env: b.cli.env, encoding: "utf8" }).trim();
-  const top = execFileSync(go, ["tool", "pprof", "-top", "-cum", "-nodecount=400", pulumiBin, path.join(dir, cpu)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 });
+  const top = pprofTop(b, go, dir, 400);
   fs.rmSync(dir, { recursive: true, force: true });
   const total = top.match(/Total samples = ([\d.]+)(ms|s)/);
   const out: EngineProfile = {

@@ -25,6 +25,16 @@ describe("a token that a run cut short left under the name", () => {
     expect(r.status).toBe(200);
     return (r.body.tokenInfo as { accessTokenId: number }).accessTokenId;
   };
+  /** The killed run's POST, three minutes before the next run, on a CommServe clock two hours ahead of ours. */
+  const leftOnClockAhead = async (tokenName: string) => {
+    clock.day(0);
+    const ours = clock.now();
+    h.running.emulator.clock.set(ours + 7200);
+    const orphan = await leftBehind({ tokenName });
+    process.env.COMMVAULT_TOKENS_NOW = String(ours + 180);
+    h.running.emulator.clock.set(ours + 7200 + 180);
+    return { ours, orphan };
+  };
   /** The next `up`, a few minutes later, with its output. */
   const rerun = async (news: Record<string, unknown>, minutesLater = 3) => {
     clock.set(clock.now() + minutesLater * 60);
@@ -226,13 +236,7 @@ describe("a token that a run cut short left under the name", () => {
   });
 
   test("a CommServe clock 2 h ahead (its Date header says so): its createdTime is put on this machine's clock, so a killed run's token is recognised, printed by this machine's clock, and settled once confirmed", async () => {
-    clock.day(0);
-    const ours = clock.now();
-    // The killed run's POST, three minutes before the next run, on a server clock two hours ahead.
-    h.running.emulator.clock.set(ours + 7200);
-    const orphan = await leftBehind({ tokenName: "ahead" });
-    process.env.COMMVAULT_TOKENS_NOW = String(ours + 180);
-    h.running.emulator.clock.set(ours + 7200 + 180);
+    const { ours, orphan } = await leftOnClockAhead("ahead");
     await newRun();
     h.running.emulator.log.length = 0;
     const err = await failed(up({ name: "ahead", userName: "svc-backup" }));
@@ -253,12 +257,7 @@ describe("a token that a run cut short left under the name", () => {
   }, 60_000);
 
   test("the same token with no Date header to tell the CommServe's clock: refused as made after this run started, said on the CommServe's clock", async () => {
-    clock.day(0);
-    const ours = clock.now();
-    h.running.emulator.clock.set(ours + 7200);
-    const orphan = await leftBehind({ tokenName: "ahead-blind" });
-    process.env.COMMVAULT_TOKENS_NOW = String(ours + 180);
-    h.running.emulator.clock.set(ours + 7200 + 180);
+    const { ours, orphan } = await leftOnClockAhead("ahead-blind");
     h.running.emulator.variants.omitDateHeader = true;
     try {
       await newRun();
