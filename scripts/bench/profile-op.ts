@@ -1,11 +1,11 @@
 /**
- * Where the engine spends its CPU in one operation: creates N tokens for each variant, then runs
- * the operation once more with `pulumi --profiling` and prints `go tool pprof -top -cum` of the
+ * Where the engine spends its CPU in one operation: creates N tokens for each variant (or, for
+ * `create`, profiles that create), then runs the operation once more with `pulumi --profiling` and prints `go tool pprof -top -cum` of the
  * engine beside the run's CPU split (engine, program, provider). For finding what an operation's
  * excess over the floor is made of (docs/benchmarks.md: the refresh preview). Needs Go.
  *
  *   BENCH_PROFILE_OP=refresh BENCH_SIZE=500 npx ts-node --transpile-only scripts/bench/profile-op.ts
- *   BENCH_VARIANTS=floor,ours,plugin BENCH_PROFILE_TOP=60 ...
+ *   BENCH_VARIANTS=floor,ours,plugin BENCH_PROFILE_TOP=60 BENCH_PROFILE_KEEP=1 ...
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,12 +14,13 @@ import { startEmulator } from "../../emulator";
 import { NO_AMBIENT, benchCli, ok, progress, pulumi } from "./cli";
 import { OPS, goTool, pprofTop, program, setUp, type Op, type Slot, type Variant } from "./engine";
 
-const op = (process.env.BENCH_PROFILE_OP ?? "refresh") as Exclude<Op, "create">;
+const op = (process.env.BENCH_PROFILE_OP ?? "refresh") as Op;
 const n = Number(process.env.BENCH_SIZE ?? 500);
 const top = Number(process.env.BENCH_PROFILE_TOP ?? 40);
 const variants = (process.env.BENCH_VARIANTS ?? "floor,ours,plugin").split(",") as Variant[];
-if (!OPS.includes(op) || (op as Op) === "create") throw new Error(`BENCH_PROFILE_OP must be one of ${OPS.filter((o) => o !== "create").join(", ")}; got "${op}"`);
-const ARGS: Record<Exclude<Op, "create">, string[]> = {
+if (!OPS.includes(op)) throw new Error(`BENCH_PROFILE_OP must be one of ${OPS.join(", ")}; got "${op}"`);
+const ARGS: Record<Op, string[]> = {
+  create: ["up", "--yes", "--skip-preview"],
   preview: ["preview", "--expect-no-changes"],
   refresh: ["preview", "--refresh", "--expect-no-changes"],
   update: ["up", "--yes", "--skip-preview"],
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     const env = variant === "plugin" ? NO_AMBIENT : {};
     const run = async (args: string[], what: string) => ok(await pulumi(b, slot.dir, [...args, "--stack", "p"], env), `${variant} ${what}`);
     await setUp(b, slot, "p", n, 25);
-    await run(["up", "--yes", "--skip-preview"], "create");
+    if (op !== "create") await run(["up", "--yes", "--skip-preview"], "create");
     if (op === "update") await run(["config", "set", "bench:gen", "1"], "config");
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-prof-"));
     const r = await run([...ARGS[op], "--profiling", path.join(out, "engine")], op);
@@ -45,7 +46,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n## ${variant}: ${op} of N = ${n}, ${(r.ms / 1000).toFixed(1)} s wall; CPU ${split}\n\n${pprofTop(b, go, out, top)}\n`);
     if (op !== "destroy") await run(["destroy", "--yes", "--skip-preview"], "destroy");
     await slot.emu?.close();
-    fs.rmSync(out, { recursive: true, force: true });
+    // BENCH_PROFILE_KEEP: leave the profiles for `go tool pprof -diff_base` between variants.
+    if (process.env.BENCH_PROFILE_KEEP) progress(`${variant} profile kept in ${out}`);
+    else fs.rmSync(out, { recursive: true, force: true });
     progress(`${variant} profiled`);
   }
 }
