@@ -156,7 +156,8 @@ function verify(slot: Slot, op: Op, n: number, run: Run, stack: string): void {
   }
 }
 
-async function args(b: BenchCli, slot: Slot, op: Op, stack: string): Promise<string[]> {
+/** The CLI arguments of one operation on `stack` (the update first sets the config it renames by). */
+export async function opArgs(b: BenchCli, slot: Slot, op: Op, stack: string): Promise<string[]> {
   const s = ["--stack", stack];
   switch (op) {
     case "create":
@@ -277,7 +278,7 @@ async function stateBefore(b: BenchCli, slot: Slot, n: number, latencyMs: number
   let state: StateAnatomy | undefined;
   for (const op of ["create", "refresh", "destroy"] as const) {
     const since = lastSeq(slot.emu);
-    const run = await pulumi(b, slot.dir, await args(b, slot, op, stack));
+    const run = await pulumi(b, slot.dir, await opArgs(b, slot, op, stack));
     verify(slot, op, n, run, stack);
     runs[op] = { ms: [run.ms], cpu: [run.cpu], calls: countCalls(slot.emu, since) };
     progress(`N=${n} before ${op.padEnd(8)} ${(run.ms / 1000).toFixed(1).padStart(6)} s${run.cpu ? `, CPU ${(run.cpu.total / 1000).toFixed(1)} s` : ""} (load ${os.loadavg()[0]!.toFixed(1)})`);
@@ -318,7 +319,7 @@ export async function engineBench(opts: EngineOptions): Promise<EngineResult> {
         for (const op of OPS) {
           for (const slot of order) {
             const since = lastSeq(slot.emu);
-            const run = await pulumi(b, slot.dir, await args(b, slot, op, stack), slot.variant === "plugin" ? NO_AMBIENT : {});
+            const run = await pulumi(b, slot.dir, await opArgs(b, slot, op, stack), slot.variant === "plugin" ? NO_AMBIENT : {});
             verify(slot, op, n, run, stack);
             const m = byVariant[slot.variant][op];
             m.ms.push(run.ms);

@@ -35,21 +35,21 @@ describe("end to end: outputs that echo inputs are known at preview", () => {
   });
 
   test("a new stack's preview knows the defaults a token's outputs will hold", async () => {
-    const p = { stdout: ok(await pulumi({}, "preview", "--diff")) };
-    expect(p.stdout).toMatch(/aScope\s*:\s*"All"/);
+    const preview = ok(await pulumi({}, "preview", "--diff"));
+    expect(preview).toMatch(/aScope\s*:\s*"All"/);
     // b's inputs are a's outputs: known, so b's create shows them.
-    expect(p.stdout).toMatch(/AccessToken::b\]\n\s*ipAllowlist\s*:\s*\[\]\n\s*name\s*:\s*"b"\n\s*replaceOnForbiddenScopeChange\s*:\s*false\n\s*scope\s*:\s*"All"/);
-    expect(p.stdout).not.toMatch(/\[unknown\]/);
+    expect(preview).toMatch(/AccessToken::b\]\n\s*ipAllowlist\s*:\s*\[\]\n\s*name\s*:\s*"b"\n\s*replaceOnForbiddenScopeChange\s*:\s*false\n\s*scope\s*:\s*"All"/);
+    expect(preview).not.toMatch(/\[unknown\]/);
   });
 
   test("renaming a previews an update of a alone, not a replacement of b, and up agrees", async () => {
     ok(await pulumi({}, "up", "--yes", "--skip-preview"));
-    const p = { stdout: ok(await pulumi({ A_NAME: "a2" }, "preview", "--diff")) };
-    expect(p.stdout).toMatch(/~ 1 to update/);
-    expect(p.stdout).not.toMatch(/to replace/);
-    expect(p.stdout).not.toMatch(/\[unknown\]/);
-    const u = { stdout: ok(await pulumi({ A_NAME: "a2" }, "up", "--yes", "--skip-preview")) };
-    expect(u.stdout).toMatch(/~ 1 updated/);
+    const preview = ok(await pulumi({ A_NAME: "a2" }, "preview", "--diff"));
+    expect(preview).toMatch(/~ 1 to update/);
+    expect(preview).not.toMatch(/to replace/);
+    expect(preview).not.toMatch(/\[unknown\]/);
+    const up = ok(await pulumi({ A_NAME: "a2" }, "up", "--yes", "--skip-preview"));
+    expect(up).toMatch(/~ 1 updated/);
     expect(h.running.emulator.store.data.tokens.map((t) => t.tokenName).sort()).toEqual(["a2", "b"]);
   });
 });
