@@ -5,7 +5,9 @@ import { listTokensOf, readQuery } from "../provider/connection/list";
 import { client } from "../provider/connection/runtime";
 import { localize } from "../provider/model/speak";
 import { languageOf } from "./language";
-import { outputs, plain } from "./wire";
+import { declaredOf } from "../provider/lifecycle/mapping";
+import type { AccessTokenInputs } from "../provider/model/inputs";
+import { DECLARED, outputs, plain } from "./wire";
 
 type Obj = Record<string, unknown>;
 
@@ -51,15 +53,22 @@ export const door = {
     }
   },
 
-  /** Refresh reads by the state's userId and tokenId; an import has no state, only the id to parse. */
-  async read(id: string, props: Obj): Promise<{ id: string; properties: Obj; inputs?: Obj }> {
+  /**
+   * Refresh reads by the state's userId and tokenId; an import has no state, only the id to parse.
+   * `inputs` are the resource's stored inputs, which the engine sends with a read: the core's
+   * `__inputs` comes from them (their own `__inputs` after a read that gave the server's values,
+   * else what they declare), unless state written before still holds it.
+   */
+  async read(id: string, props: Obj, inputs: Obj = {}): Promise<{ id: string; properties: Obj; inputs?: Obj }> {
     if (props.userId === undefined) {
       const r = await importToken(id);
       return { id: r.id, properties: outputs(r.props), inputs: plain(r.inputs) };
     }
-    const r = await provider.read!(id, props);
+    const stored = DECLARED in props;
+    const withDeclared = stored || Object.keys(inputs).length === 0 ? props : { ...props, [DECLARED]: inputs[DECLARED] ?? declaredOf(inputs as unknown as AccessTokenInputs) };
+    const r = await provider.read!(id, withDeclared);
     if (!r.id) return { id: "", properties: {} };
-    return { id: r.id, properties: outputs(r.props), inputs: r.inputs === undefined ? undefined : plain(r.inputs) };
+    return { id: r.id, properties: outputs(r.props, stored), inputs: r.inputs === undefined ? undefined : plain(r.inputs) };
   },
 
   async update(id: string, olds: Obj, news: Obj): Promise<Obj> {

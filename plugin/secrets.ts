@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { SECRET_SIG, SIG_KEY } from "./wire";
+import { isSealed as isSecret, sealed as seal } from "../provider/model/envelope";
 
 /**
  * Secret inputs, kept out of every message. The plugin accepts secrets (Configure answers
@@ -15,9 +15,6 @@ type Obj = Record<string, unknown>;
 
 /** The secret texts of the current engine call (filled as its inputs are unwrapped). */
 export const callSecrets = new AsyncLocalStorage<Set<string>>();
-
-const isSecret = (v: unknown): v is { value: unknown } =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && (v as Obj)[SIG_KEY] === SECRET_SIG;
 
 /** Every string and number inside a value, as text (a secret's parts each stay secret). */
 function texts(v: unknown, into: Set<string>): void {
@@ -41,8 +38,6 @@ export function unwrap(v: unknown, secrets: Set<string> | undefined = callSecret
 
 const hasSecrets = (v: unknown): boolean =>
   isSecret(v) || (Array.isArray(v) ? v.some(hasSecrets) : v !== null && typeof v === "object" && Object.values(v).some(hasSecrets));
-
-const seal = (v: unknown) => (isSecret(v) ? v : { [SIG_KEY]: SECRET_SIG, value: v });
 
 /**
  * The engine's annotateSecrets (pkg/resource/plugin/provider_plugin.go): an output whose input of

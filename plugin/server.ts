@@ -130,8 +130,7 @@ function service(): Partial<provrpc.IResourceProviderServer> {
     read: handle(
       (r) => r.getUrn(),
       async (req: provproto.ReadRequest) => {
-        js(req.getInputs());
-        const r = await door.read(req.getId(), js(req.getProperties()));
+        const r = await door.read(req.getId(), js(req.getProperties()), js(req.getInputs()));
         const res = new provproto.ReadResponse().setId(r.id).setProperties(struct(annotate(r.properties, raw(req.getProperties()))));
         return r.inputs ? res.setInputs(struct(annotate(r.inputs, raw(req.getInputs())))) : res;
       },

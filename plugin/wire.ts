@@ -4,9 +4,9 @@
  * inputs are unwrapped, and their secretness copied to outputs, in secrets.ts.
  */
 
-/** The engine's signature key and the value that marks a secret (sdk/go/common/resource/sig). */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+import { sealed } from "../provider/model/envelope";
+
+export { SECRET_SIG, SIG_KEY } from "../provider/model/envelope";
 
 /** Outputs that are always secret (schema: `secret: true`). */
 export const SECRET_OUTPUTS = ["accessToken", "refreshToken"] as const;
@@ -18,10 +18,24 @@ export function plain(value: unknown): Obj {
   return value === undefined || value === null ? {} : (JSON.parse(JSON.stringify(value)) as Obj);
 }
 
-/** Outputs for the engine: plain, with the secret outputs in the secret envelope. */
-export function outputs(value: unknown): Obj {
+/**
+ * What the program declares of the owner and lifetime (`__inputs`), which the core keeps beside
+ * the outputs because a dynamic provider is never given the old inputs. The engine gives the
+ * plugin the old inputs with every read (the only call whose core reads it), so the plugin keeps
+ * it out of state: each key of each token's state costs the engine time at every save of the
+ * state file, and that time grows with the square of the stack's size (docs/benchmarks.md).
+ */
+export const DECLARED = "__inputs";
+
+/**
+ * Outputs for the engine: plain, with the secret outputs in the secret envelope, and without
+ * `__inputs` unless `keepDeclared` (a read of state written before, which held it: giving it back
+ * keeps a refresh of an unchanged token a no-op).
+ */
+export function outputs(value: unknown, keepDeclared = false): Obj {
   const out = plain(value);
-  for (const key of SECRET_OUTPUTS) if (out[key] !== undefined) out[key] = { [SIG_KEY]: SECRET_SIG, value: out[key] };
+  if (!keepDeclared) delete out[DECLARED];
+  for (const key of SECRET_OUTPUTS) if (out[key] !== undefined) out[key] = sealed(out[key]);
   return out;
 }
 

@@ -126,11 +126,12 @@ export const PROVIDER_MODULE = 'exports.handler=()=>require("pulumi-commvault-to
 
 /**
  * The provider keeps the token's two secrets in state as one secret value (provider/lifecycle/
- * dynamic-door.ts): it is the one output marked secret. State written before keeps accessToken and
- * refreshToken apart, each already stored as a secret, and the provider no longer returns either.
+ * dynamic-door.ts), which it returns in the engine's secret envelope itself: no
+ * `additionalSecretOutputs` is registered (the engine would store it with every token's state).
+ * State written before keeps accessToken and refreshToken apart, each already stored as a secret,
+ * and the provider no longer returns either.
  */
 const SECRET_PAIR = "__secrets";
-const SECRET_OUTPUTS = [SECRET_PAIR];
 
 interface SecretPair {
   accessToken?: string;
@@ -297,7 +298,7 @@ export class AccessToken extends pulumi.CustomResource {
       // but with the short __provider above. The engine records where the resource was declared
       // from the frames above CustomResource's: that is now the program's own line, as for any
       // provider's resource, and no longer this constructor's.
-      super(AccessToken.__pulumiType, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }));
+      super(AccessToken.__pulumiType, name, props, opts);
       // The two secrets out of the one value state keeps (or out of their own keys, in state
       // written before), as a program read them before: secret when set, plain undefined when
       // absent (a MicrosoftSCIM token's refreshToken, a sealed token's pair).

@@ -1,4 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { isSealed, sealed } from "../model/envelope";
 import { provider } from "./provider";
 
 /**
@@ -10,12 +11,16 @@ import { provider } from "./provider";
  * SDK's AccessToken reads accessToken and refreshToken out of it (and out of state written before,
  * which keeps them apart: the door reads both). The plugin's state is the core's, unchanged: its
  * SDKs read each output by its own name.
+ *
+ * The door hands the pair to the engine in the secret envelope itself, which the engine keeps
+ * secret for any provider, so the resource needs no `additionalSecretOutputs`: that option is
+ * stored with every token's state, two more entries the engine encodes at every save.
  */
 export const SECRET_PAIR = "__secrets";
 
 type State = Record<string, unknown>;
 
-/** The state as the engine stores it: the secrets, when there are any, as one value. */
+/** The state as the engine stores it: the secrets, when there are any, as one secret value. */
 export function packSecrets<T>(state: T): T {
   const s = state as State | undefined;
   if (!s || typeof s !== "object" || (s.accessToken === undefined && s.refreshToken === undefined)) return state;
@@ -23,13 +28,17 @@ export function packSecrets<T>(state: T): T {
   const pair: State = {};
   if (accessToken !== undefined) pair.accessToken = accessToken;
   if (refreshToken !== undefined) pair.refreshToken = refreshToken;
-  return { ...rest, [SECRET_PAIR]: pair } as T;
+  return { ...rest, [SECRET_PAIR]: sealed(pair) } as T;
 }
 
-/** The state as the core reads it: the secrets under their own names, from either form. */
+/**
+ * The state as the core reads it: the secrets under their own names, from either form. The engine
+ * sends the pair plain (the dynamic provider host does not accept secrets); an envelope is opened.
+ */
 export function unpackSecrets<T>(state: T): T {
   const s = state as State | undefined;
-  const pair = s?.[SECRET_PAIR];
+  const held = s?.[SECRET_PAIR];
+  const pair = isSealed(held) ? held.value : held;
   if (!s || pair === null || typeof pair !== "object") return state;
   const { [SECRET_PAIR]: _pair, ...rest } = s;
   return { ...rest, ...(pair as State) } as T;
@@ -45,10 +54,10 @@ export const dynamicProvider: dynamic.ResourceProvider = {
   },
   async read(id, props) {
     const r = await provider.read!(id, unpackSecrets(props));
-    // A refresh keeps the layout the state had. After a read the engine marks secret only the keys
-    // that were secret in the old state (not the program's additionalSecretOutputs, which a
-    // refresh does not see), so a pair that state written before keeps apart stays apart, and
-    // secret, until the token's next create or update stores it as one value.
+    // A refresh keeps the layout the state had. State written before keeps the pair apart, each
+    // secret by the program's additionalSecretOutputs of its day, which a refresh does not see:
+    // the engine keeps them secret after a read because they were secret in the old state. They
+    // stay apart until the token's next create or update stores them as one sealed value.
     if (r.props === undefined || !(SECRET_PAIR in (props as State))) return r;
     return { ...r, props: packSecrets(r.props) };
   },

@@ -135,7 +135,7 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
     // Nor in anything the runs printed, retry notices included.
     expect(transcript).toMatch(/commvault: list access tokens of user \d+ failed \(HTTP 429\); retry 1 in 1000 ms/);
     for (const s of secrets) expect(transcript).not.toContain(s);
-    const deployment = JSON.parse(state) as { checkpoint: { latest: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } } };
+    const deployment = JSON.parse(state) as { checkpoint: { latest: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown>; additionalSecretOutputs?: string[] }[] } } };
     const tokens = deployment.checkpoint.latest.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/commvault:AccessToken");
     expect(tokens).toHaveLength(5);
     for (const r of tokens) {
@@ -143,8 +143,10 @@ describe("end to end: the Pulumi engine drives AccessToken against the emulator"
         expect(typeof p).toBe("string");
         expect(Buffer.byteLength(p as string)).toBeLessThan(1024);
       }
-      // The two secrets are one secret value (provider/lifecycle/dynamic-door.ts), never plain.
-      expect(r.outputs!.__secrets).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" });
+      // The two secrets are one secret value (provider/lifecycle/dynamic-door.ts), never plain,
+      // sealed by the provider itself: no additionalSecretOutputs stored with each token.
+      expect(r.outputs!.__secrets).toMatchObject({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: expect.any(String) });
+      expect(r.additionalSecretOutputs).toBeUndefined();
       expect(r.outputs!.accessToken).toBeUndefined();
     }
   });

@@ -1,5 +1,6 @@
 import { SECRET_PAIR, dynamicProvider, packSecrets, unpackSecrets } from "../../provider/lifecycle/dynamic-door";
 import { provider } from "../../provider/lifecycle/provider";
+import { SECRET_SIG, SIG_KEY } from "../../provider/model/envelope";
 
 /**
  * The dynamic door keeps the token's two secrets in state as one secret value (issue 22: the
@@ -9,15 +10,19 @@ import { provider } from "../../provider/lifecycle/provider";
  */
 describe("the dynamic door's state: two secrets as one value", () => {
   const core = { name: "ci", tokenId: 104, accessToken: "at", refreshToken: "rt", userId: 1 };
+  // The engine's secret envelope: the door marks the pair secret itself (no additionalSecretOutputs).
+  const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 
-  test("packing moves both secrets into __secrets, and unpacking gives the core's state back", () => {
+  test("packing moves both secrets into __secrets, in the secret envelope, and unpacking gives the core's state back", () => {
     const packed = packSecrets(core);
-    expect(packed).toEqual({ name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: { accessToken: "at", refreshToken: "rt" } });
+    expect(packed).toEqual({ name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: secret({ accessToken: "at", refreshToken: "rt" }) });
     expect(unpackSecrets(packed)).toEqual(core);
+    // As the engine sends it to the dynamic provider host, which does not accept secrets: plain.
+    expect(unpackSecrets({ name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: { accessToken: "at", refreshToken: "rt" } })).toEqual(core);
   });
 
   test("a token with one secret (MicrosoftSCIM) packs that one; a sealed or adopted token, with none, is left as it is", () => {
-    expect(packSecrets({ name: "scim", accessToken: "at" })).toEqual({ name: "scim", [SECRET_PAIR]: { accessToken: "at" } });
+    expect(packSecrets({ name: "scim", accessToken: "at" })).toEqual({ name: "scim", [SECRET_PAIR]: secret({ accessToken: "at" }) });
     const sealed = { name: "s", sealedPair: "-----BEGIN AGE ENCRYPTED FILE-----", secretFingerprint: "0123456789abcdef" };
     expect(packSecrets(sealed)).toBe(sealed);
     expect(unpackSecrets(sealed)).toBe(sealed);
