@@ -12,22 +12,33 @@ import { provider } from "./provider";
  * which keeps them apart: the door reads both). The plugin's state is the core's, unchanged: its
  * SDKs read each output by its own name.
  *
- * The door hands the pair to the engine in the secret envelope itself, which the engine keeps
- * secret for any provider, so the resource needs no `additionalSecretOutputs`: that option is
- * stored with every token's state, two more entries the engine encodes at every save.
+ * The engine's time at each save follows the count of keys in each token's state more than its
+ * bytes, so the door keeps two more out of it. It hands the pair to the engine in the secret
+ * envelope itself, which the engine keeps secret for any provider, so the resource needs no
+ * `additionalSecretOutputs` (stored with every token). And the core's `__inputs` (what the
+ * program declares of the owner and lifetime, which only read uses) travels inside the sealed
+ * value, whose keys the engine never sees: one encrypted string either way.
  */
 export const SECRET_PAIR = "__secrets";
+const DECLARED = "__inputs";
 
 type State = Record<string, unknown>;
 
-/** The state as the engine stores it: the secrets, when there are any, as one secret value. */
-export function packSecrets<T>(state: T): T {
+/**
+ * The state as the engine stores it: the secrets, when there are any, as one secret value, with
+ * `__inputs` inside it unless `declaredApart` (state written before, whose layout a refresh keeps).
+ */
+export function packSecrets<T>(state: T, declaredApart = false): T {
   const s = state as State | undefined;
   if (!s || typeof s !== "object" || (s.accessToken === undefined && s.refreshToken === undefined)) return state;
   const { accessToken, refreshToken, ...rest } = s;
   const pair: State = {};
   if (accessToken !== undefined) pair.accessToken = accessToken;
   if (refreshToken !== undefined) pair.refreshToken = refreshToken;
+  if (!declaredApart && rest[DECLARED] !== undefined) {
+    pair[DECLARED] = rest[DECLARED];
+    delete rest[DECLARED];
+  }
   return { ...rest, [SECRET_PAIR]: sealed(pair) } as T;
 }
 
@@ -57,9 +68,11 @@ export const dynamicProvider: dynamic.ResourceProvider = {
     // A refresh keeps the layout the state had. State written before keeps the pair apart, each
     // secret by the program's additionalSecretOutputs of its day, which a refresh does not see:
     // the engine keeps them secret after a read because they were secret in the old state. They
-    // stay apart until the token's next create or update stores them as one sealed value.
+    // stay apart until the token's next create or update stores them as one sealed value. So does
+    // an `__inputs` that state of the version before keeps beside the pair: moving it would be a
+    // change of every token at its first refresh.
     if (r.props === undefined || !(SECRET_PAIR in (props as State))) return r;
-    return { ...r, props: packSecrets(r.props) };
+    return { ...r, props: packSecrets(r.props, DECLARED in (props as State)) };
   },
   async update(id, olds, news) {
     const r = await provider.update!(id, unpackSecrets(olds), news);

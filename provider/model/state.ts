@@ -2,10 +2,14 @@ import type { AccessTokenInputs } from "./inputs";
 
 /**
  * What the provider keeps in state: the canonical inputs, the server's view of the token, and
- * its secrets (marked secret by the SDK through additionalSecretOutputs).
+ * its secrets (sealed in the engine's secret envelope by each door: the dynamic door's
+ * `__secrets`, the plugin's accessToken and refreshToken).
  */
 export interface AccessTokenState extends Omit<AccessTokenInputs, "userId"> {
-  /** The program's own owner and lifetime inputs, which the outputs of those names resolve (see mapping.ts). */
+  /**
+   * The program's own owner and lifetime inputs, which the outputs of those names resolve (see
+   * mapping.ts). The plugin keeps it out of its state and rebuilds it from the stored inputs.
+   */
   __inputs?: Partial<Pick<AccessTokenInputs, "userId" | "userName" | "renewableUntil" | "expiresAt">>;
   /** Commvault's accessTokenId; absent only when a create ended without knowing whether it made one. */
   tokenId?: number;

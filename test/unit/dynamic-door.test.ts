@@ -28,6 +28,27 @@ describe("the dynamic door's state: two secrets as one value", () => {
     expect(unpackSecrets(sealed)).toBe(sealed);
   });
 
+  test("__inputs travels inside the sealed pair, where the engine sees no keys, and comes back out for the core", () => {
+    const withDeclared = { ...core, __inputs: { userName: "svc-backup" } };
+    const packed = packSecrets(withDeclared);
+    expect(packed).toEqual({ name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: secret({ accessToken: "at", refreshToken: "rt", __inputs: { userName: "svc-backup" } }) });
+    expect(unpackSecrets(packed)).toEqual(withDeclared);
+    // A token with no secret in state (sealed, adopted) keeps it as a key of its own.
+    const noSecret = { name: "s", sealedPair: "x", __inputs: { userId: 7 } };
+    expect(packSecrets(noSecret)).toBe(noSecret);
+  });
+
+  test("a refresh of state that keeps __inputs beside the pair (the version before) keeps that layout: no change at the first refresh", async () => {
+    const before = { name: "ci", tokenId: 104, userId: 1, __inputs: { userName: "svc-backup" }, [SECRET_PAIR]: { accessToken: "at", refreshToken: "rt" } };
+    jest.spyOn(provider, "read").mockImplementation((async (id: string, props: Record<string, unknown>) => ({ id, props })) as never);
+    const r = await dynamicProvider.read!("1:104", before);
+    expect(r.props).toEqual({ ...before, [SECRET_PAIR]: secret({ accessToken: "at", refreshToken: "rt" }) });
+    // State this version wrote reads back with __inputs still inside.
+    const now = { name: "ci", tokenId: 104, userId: 1, [SECRET_PAIR]: { accessToken: "at", refreshToken: "rt", __inputs: { userName: "svc-backup" } } };
+    expect((await dynamicProvider.read!("1:104", now)).props).toEqual({ ...now, [SECRET_PAIR]: secret(now[SECRET_PAIR]) });
+    jest.restoreAllMocks();
+  });
+
   test("state written before (the secrets under their own names) reaches the core unchanged", () => {
     expect(unpackSecrets(core)).toBe(core);
   });
