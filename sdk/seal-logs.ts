@@ -15,8 +15,9 @@
  * could not be cut out exactly. Messages without a secret pass unchanged.
  */
 
+import { SECRET_SIG } from "../provider/model/envelope";
+
 /** Pulumi's wire markers (runtime/rpc.js): a secret value, and an output value that may be one. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 /** Where the SDK's RPC lines start their payload: `resp: `, `obj=`, `props=`, `outputs=`. */
 const PAYLOAD = /resp: |obj=|props=|outputs=/;
