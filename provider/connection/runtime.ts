@@ -171,6 +171,17 @@ export function asResource<T>(name: string | undefined, f: () => T): T {
   return callName.run(name, f);
 }
 
+/**
+ * Who the current call's resource is, where a door says it: its URN (the plugin), else its logical
+ * name (the Node.js SDK's hidden input); undefined where neither is known.
+ */
+export function resourceIdentity(): string | undefined {
+  const urn = resourceUrn();
+  if (urn) return urn;
+  const name = callName.getStore();
+  return name !== undefined ? `name:${name}` : undefined;
+}
+
 /** How a message names the current call's resource: its URN where known, else its logical name (the Node.js SDK), else the token name it declares or holds. */
 export function resourceLabel(tokenName: string): string {
   const urn = resourceUrn();

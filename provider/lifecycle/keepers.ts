@@ -1,4 +1,4 @@
-import { resourceLabel, resourceUrn } from "../connection/runtime";
+import { resourceIdentity, resourceLabel, resourceUrn } from "../connection/runtime";
 
 /**
  * Tokens that a delete of this run must not revoke, because another resource keeps them: one that
@@ -21,6 +21,8 @@ interface Keeper {
 }
 
 const keepers = new Map<string, Keeper>();
+/** Resources whose diff of this run planned their replacement, by resourceIdentity. */
+const replacing = new Set<string>();
 /** States of declared resources this run saw (diff, update) or made (create, update), in stable form. */
 const seen = new Set<string>();
 const key = (server: string | undefined, tokenId: number) => `${server ?? ""}|${tokenId}`;
@@ -29,6 +31,24 @@ const key = (server: string | undefined, tokenId: number) => `${server ?? ""}|${
 export function forgetKeepers(): void {
   keepers.clear();
   seen.clear();
+  replacing.clear();
+}
+
+/**
+ * The current call's resource is to be replaced (its diff said so). Before it creates the
+ * replacement the engine checks the resource again as if it were new, with no old inputs
+ * (pulumi's step_generator: "we need to recompute the default values"), and that check must not
+ * take it for a new resource: its `adopt` acted at its first `up` and is inert now.
+ */
+export function replacingThis(): void {
+  const id = resourceIdentity();
+  if (id !== undefined) replacing.add(id);
+}
+
+/** Whether this check (no old inputs) is the engine's second check of a resource its diff replaces. */
+export function isReplacement(): boolean {
+  const id = resourceIdentity();
+  return id !== undefined && replacing.has(id);
 }
 
 /** A state of a declared resource: given to its diff or update, or made by its create or update. */

@@ -4,7 +4,7 @@ import { CommvaultError } from "../client/errors";
 import type { TokenListEntry } from "../client/schemas";
 import { SERVERS_KEY, SETTINGS, parseServers, settleIds, type RawSettings, type SettingName } from "../connection/config";
 import { adopt, adoptionFailures, forgetClaims } from "./adoption";
-import { declaredHolds, declaredState, forgetKeepers, keeperOf } from "./keepers";
+import { declaredHolds, declaredState, forgetKeepers, isReplacement, keeperOf, replacingThis } from "./keepers";
 import { CreateUnsettledError, assertNameFree, createBoundS, createWithRecovery, nameTakenSince } from "./create";
 import { nowSeconds } from "../connection/clock";
 import { createRequest, declaredOf, dropUndefined, inputsAfterRead, refreshed, stateOf, updatedState } from "./mapping";
@@ -81,6 +81,9 @@ const core = {
     // olds are empty on a create; only an existing resource's inputs make a scope change.
     const previous = olds && Object.keys(olds).length > 0 ? olds : undefined;
     const { inputs, failures } = checkInputs(previous, news, nowSeconds());
+    // The engine's second check of a resource its diff replaces looks like a new resource's (no
+    // olds): its adopt acted at its first up, so the replacement makes a new token.
+    if (previous === undefined && inputs.adopt !== undefined && isReplacement()) delete inputs.adopt;
     if (failures.length) return { inputs, failures };
     const checked = inputs as unknown as AccessTokenInputs;
     if (typeof checked.server === "string" && !hasServer(checked.server)) return { inputs, failures: [{ property: "server", reason: `server ${serverMissing(checked.server)}` }] };
@@ -109,6 +112,7 @@ const core = {
       if (!plan.refuse && !plan.rotate && olds.tokenId !== undefined && typeof news.name === "string" && !sameName(olds.name, news.name)) lister(olds.server).expectFree(olds.tokenId);
       return { changes: true };
     }
+    replacingThis();
     return { changes: true, replaces: plan.replaces, deleteBeforeReplace: plan.deleteBeforeReplace };
   },
 

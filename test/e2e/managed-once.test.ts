@@ -124,4 +124,24 @@ describe("end to end: nothing managed twice, no call the server must refuse", ()
     expect(writes()).toEqual([]);
     expect(h.running.emulator.store.data.tokens.find((t) => t.tokenName === "dated")!.renewableUntilTimestamp).toBe(later);
   });
+
+  test("an adopted token that died is replaced by a new token at the next up, though the program still says adopt", async () => {
+    // The engine checks a resource it replaces again as if it were new; that check used to take
+    // adopt at its word and refuse the resource's own token as managed twice, failing every
+    // preview and up of the stack until a person edited the program.
+    write({ spare: { name: "spare-backup", userName: "svc-backup", adopt: { byName: true } } });
+    const [adopted] = (await stateIds()) as number[];
+    // Past the refresh window of the adopted token (made on day 0, never renewed): dead.
+    clock.day(21);
+    const p = await pulumi("preview", "--refresh");
+    expect(p.code).toBe(0);
+    expect(out(p)).not.toMatch(/already managed by/);
+    expect(out(p)).toMatch(/replace/);
+    ok(await pulumi("up", "--yes", "--refresh"));
+    const ids = (await stateIds()) as number[];
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).not.toBe(adopted);
+    expect(h.running.emulator.store.data.tokens.filter((t) => t.tokenName === "spare-backup").map((t) => t.accessTokenId)).toEqual(ids);
+    ok(await pulumi("preview", "--refresh", "--expect-no-changes"));
+  });
 });

@@ -34,10 +34,15 @@ export async function up(news: Record<string, unknown>, prior?: Deployed): Promi
   const d = await provider.diff!(prior.id, prior.outs, inputs);
   if (!d.changes) return { ...prior, inputs, action: "same" };
   if (d.replaces?.length) {
+    // The engine checks a resource it replaces again, as a new one (no olds), and creates the
+    // replacement from those inputs (pulumi's step_generator).
+    const again = await provider.check!({}, news);
+    if (again.failures?.length) throw new CheckFailed(again.failures);
+    const fresh = again.inputs as Record<string, unknown>;
     if (d.deleteBeforeReplace) await provider.delete!(prior.id, prior.outs);
-    const c = await provider.create(inputs);
+    const c = await provider.create(fresh);
     if (!d.deleteBeforeReplace) await provider.delete!(prior.id, prior.outs);
-    return { id: c.id, inputs, outs: c.outs, action: d.deleteBeforeReplace ? "delete-replace" : "create-replace" };
+    return { id: c.id, inputs: fresh, outs: c.outs, action: d.deleteBeforeReplace ? "delete-replace" : "create-replace" };
   }
   const u = await provider.update!(prior.id, prior.outs, inputs);
   return { id: prior.id, inputs, outs: u.outs!, action: "update" };

@@ -273,15 +273,27 @@ describe("existing tokens and several CommServes", () => {
       });
     });
 
-    test("once adopted, adopt is inert: a later replacement makes a new token", async () => {
-      const t = await byHand({ tokenName: "once" });
-      const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId } });
-      // A later run (the engine never replaces, in one run, a resource it created in that run).
-      await configure(settings());
-      const d1 = await up({ name: "once", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true, adopt: { tokenId: t.accessTokenId } }, d0);
-      expect(d1.action).toBe("delete-replace");
-      expect(d1.outs.tokenId).not.toBe(t.accessTokenId);
-      expect(d1.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+    test.each([
+      ["the Node.js SDK's hidden name", undefined],
+      ["the plugin's URN", "urn:pulumi:dev::p::commvault:index:AccessToken::once"],
+    ])("once adopted, adopt is inert: a later replacement makes a new token (the resource known by %s)", async (_how, urn) => {
+      // The engine checks a resource it replaces again as if it were new (no olds): that check
+      // used to see adopt, refuse the resource's own token, and so block every replacement.
+      setUrnSource(urn === undefined ? undefined : () => urn);
+      try {
+        const t = await byHand({ tokenName: "once" });
+        const d0 = await up({ name: "once", adopt: { tokenId: t.accessTokenId }, __resource: "once" });
+        // A later run (the engine never replaces, in one run, a resource it created in that run).
+        await configure(settings());
+        const d1 = await up({ name: "once", scope: "OneTouchRecovery", replaceOnForbiddenScopeChange: true, adopt: { tokenId: t.accessTokenId }, __resource: "once" }, d0);
+        expect(d1.action).toBe("delete-replace");
+        expect(d1.inputs).not.toHaveProperty("adopt");
+        expect(d1.outs.tokenId).not.toBe(t.accessTokenId);
+        expect(d1.outs.accessToken).toMatch(/^[0-9a-f]+$/);
+        expect(h.running.emulator.store.data.tokens.filter((x) => x.tokenName === "once").map((x) => x.accessTokenId)).toEqual([d1.outs.tokenId]);
+      } finally {
+        setUrnSource(undefined);
+      }
     });
   });
 
