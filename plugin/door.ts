@@ -5,9 +5,9 @@ import { listTokensOf, readQuery } from "../provider/connection/list";
 import { client } from "../provider/connection/runtime";
 import { localize } from "../provider/model/speak";
 import { languageOf } from "./language";
-import { declaredOf } from "../provider/lifecycle/mapping";
+import { DECLARED, declaredOf } from "../provider/lifecycle/mapping";
 import type { AccessTokenInputs } from "../provider/model/inputs";
-import { DECLARED, outputs, plain } from "./wire";
+import { outputs, plain } from "./wire";
 
 type Obj = Record<string, unknown>;
 
@@ -65,8 +65,8 @@ export const door = {
       return { id: r.id, properties: outputs(r.props), inputs: plain(r.inputs) };
     }
     const stored = DECLARED in props;
-    const withDeclared = stored || Object.keys(inputs).length === 0 ? props : { ...props, [DECLARED]: inputs[DECLARED] ?? declaredOf(inputs as unknown as AccessTokenInputs) };
-    const r = await provider.read!(id, withDeclared);
+    const declared = stored ? undefined : declaredFrom(inputs);
+    const r = await provider.read!(id, declared === undefined ? props : { ...props, [DECLARED]: declared });
     if (!r.id) return { id: "", properties: {} };
     return { id: r.id, properties: outputs(r.props, stored), inputs: r.inputs === undefined ? undefined : plain(r.inputs) };
   },
@@ -87,5 +87,11 @@ export const door = {
     return plain({ tokens: await listTokensOf(client(server), readQuery(args)) });
   },
 };
+
+/** The core's `__inputs` from the stored inputs: their own after a read that gave the server's values, else what they declare. */
+function declaredFrom(inputs: Obj): unknown {
+  if (Object.keys(inputs).length === 0) return undefined;
+  return inputs[DECLARED] ?? declaredOf(inputs as unknown as AccessTokenInputs);
+}
 
 export const LIST_ACCESS_TOKENS = "commvault:index:listAccessTokens";

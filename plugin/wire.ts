@@ -4,6 +4,7 @@
  * inputs are unwrapped, and their secretness copied to outputs, in secrets.ts.
  */
 
+import { DECLARED } from "../provider/lifecycle/mapping";
 import { sealed } from "../provider/model/envelope";
 
 export { SECRET_SIG, SIG_KEY } from "../provider/model/envelope";
@@ -19,18 +20,14 @@ export function plain(value: unknown): Obj {
 }
 
 /**
- * What the program declares of the owner and lifetime (`__inputs`), which the core keeps beside
- * the outputs because a dynamic provider is never given the old inputs. The engine gives the
- * plugin the old inputs with every read (the only call whose core reads it), so the plugin keeps
- * it out of state: each key of each token's state costs the engine time at every save of the
- * state file, and that time grows with the square of the stack's size (docs/benchmarks.md).
- */
-export const DECLARED = "__inputs";
-
-/**
  * Outputs for the engine: plain, with the secret outputs in the secret envelope, and without
  * `__inputs` unless `keepDeclared` (a read of state written before, which held it: giving it back
- * keeps a refresh of an unchanged token a no-op).
+ * keeps a refresh of an unchanged token a no-op). `__inputs` is what the program declares of the
+ * owner and lifetime, which the core keeps beside the outputs because a dynamic provider is never
+ * given the old inputs; the engine gives the plugin the old inputs with every read (the only call
+ * whose core reads it), so the plugin rebuilds it there (door.ts) and keeps it out of state: each
+ * key of each token's state costs the engine time at every save of the state file, which grows
+ * with the square of the stack's size (docs/benchmarks.md).
  */
 export function outputs(value: unknown, keepDeclared = false): Obj {
   const out = plain(value);

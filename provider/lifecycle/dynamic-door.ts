@@ -1,5 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isSealed, sealed } from "../model/envelope";
+import { DECLARED } from "./mapping";
 import { provider } from "./provider";
 
 /**
@@ -20,7 +21,6 @@ import { provider } from "./provider";
  * value, whose keys the engine never sees: one encrypted string either way.
  */
 export const SECRET_PAIR = "__secrets";
-const DECLARED = "__inputs";
 
 type State = Record<string, unknown>;
 

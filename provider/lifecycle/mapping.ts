@@ -119,6 +119,9 @@ export function importedInputs(state: AccessTokenState): Record<string, unknown>
 const OWN_INPUTS = ["userId", "userName", "renewableUntil", "expiresAt"] as const;
 export type DeclaredInputs = Partial<Pick<AccessTokenInputs, (typeof OWN_INPUTS)[number]>>;
 
+/** The key under which state keeps them (hidden from the preview's display: a `__` key). */
+export const DECLARED = "__inputs" satisfies keyof AccessTokenState;
+
 /** The program's own values of those inputs, kept in state (hidden, `__`) for read to give back. */
 export function declaredOf(inputs: AccessTokenInputs): DeclaredInputs {
   return dropUndefined(Object.fromEntries(OWN_INPUTS.map((k) => [k, inputs[k]])) as DeclaredInputs);
