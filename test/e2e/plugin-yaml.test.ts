@@ -106,6 +106,25 @@ describe("end to end: examples/yaml through the installed plugin", () => {
     expect(exported).not.toContain(ADMIN.password);
   });
 
+  test("a token adopted by name is replaced by a new token when a replacement is asked for, though the program still says adopt", async () => {
+    // The engine checks a resource it replaces again as if it were new (no old inputs); that check
+    // used to take adopt at its word and refuse the resource's own token as managed twice.
+    const made = (await h.api.create(h.admin, { tokenName: "yaml-adopted" })).body.tokenInfo as { accessTokenId: number };
+    edit("resources:\n", "resources:\n  adopted:\n    type: commvault:AccessToken\n    properties:\n      name: yaml-adopted\n      adopt: { byName: true }\n\n");
+    ok(await pulumi(["up", "--yes"]));
+    edit("      adopt: { byName: true }\n", "      adopt: { byName: true }\n      scope: MicrosoftSCIM\n      replaceOnForbiddenScopeChange: true\n");
+    const p = await pulumi(["preview", "--diff"]);
+    expect(p.code).toBe(0);
+    expect(all(p)).not.toMatch(/already managed by/);
+    expect(all(p)).toMatch(/\+-commvault:index:AccessToken: \(replace\)\s+\[id=[^\]]+\]\s+\[urn=[^\]]+::adopted\]/);
+    ok(await pulumi(["up", "--yes"]));
+    const now = tokens().filter((t) => t.tokenName === "yaml-adopted");
+    expect(now).toHaveLength(1);
+    expect(now[0]!.accessTokenId).not.toBe(made.accessTokenId);
+    expect(now[0]!.tokenType).toBe(1);
+    ok(await pulumi(["preview", "--expect-no-changes"]));
+  });
+
   test("the core's notes reach the run's output under the resource: a dead SCIM token, and what up does", async () => {
     const later = Math.floor(Date.now() / 1000) + 40 * DAY;
     h.running.emulator.clock.set(later);
